@@ -1,0 +1,1 @@
+"""Retrieval: load documents, split them into sentences, embed, store in Chroma, search."""

@@ -1,0 +1,116 @@
+"""Embedders: the `Embedder` protocol and the sentence-transformers implementation.
+
+EmbeddingGemma is asymmetric: questions go through `encode_query`, passages
+through `encode_document`, each with its own prompt. Vectors come back
+L2-normalised, so a dot product is the cosine similarity.
+
+The model is loaded lazily, once, from a local folder with hub access off;
+nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """One normalised row per text."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One normalised vector."""
+        ...
+
+
+def offline_environment() -> None:
+    """No hub, no telemetry: set before transformers or chromadb are imported."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+class SentenceTransformerEmbedder:
+    """EmbeddingGemma (or any sentence-transformers folder) on the CPU."""
+
+    def __init__(self, path: Path, *, threads: int | None = None, cache_size: int = 256) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.threads = threads
+        self._model = None
+        self._load_lock = threading.Lock()
+        self._encode_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def load(self):
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self):
+        if not (self.path / "modules.json").exists():
+            raise ModelError(
+                f"embedding model folder {self.path} is missing or incomplete; "
+                f"run `articlebot models fetch` or set ARTICLEBOT_EMBED_MODEL"
+            )
+        offline_environment()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        except Exception as exc:  # corrupt weights surface as many exception types
+            raise ModelError(
+                f"cannot load the embedding model from {self.path} ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); run `articlebot models fetch --force`"
+            ) from exc
+        model.eval()
+        log.info("loaded embedder %s", self.path)
+        return model
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        model = self.load()
+        with self._encode_lock:
+            encode = getattr(model, "encode_document", model.encode)
+            vectors = encode(
+                texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        model = self.load()
+        with self._encode_lock:
+            encode = getattr(model, "encode_query", model.encode)
+            vector = encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        vector = np.asarray(vector, dtype=np.float32)
+        self._cache[text] = vector
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vector

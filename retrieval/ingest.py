@@ -1,0 +1,76 @@
+"""Ingest: documents in, a new index generation out, or nothing when nothing changed.
+
+All documents are loaded and validated before the store is touched, so a bad
+path fails the whole call and loses nothing. A document whose text hash is
+already in the index is skipped without loading the embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.chunking import chunk_document
+from retrieval.documents import Document, load_document
+from retrieval.embedding import Embedder
+from retrieval.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks: int = 0
+    generation: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    *,
+    store: ChromaStore,
+    embedder: Embedder,
+    detect_language: Callable[[str], str],
+) -> IngestReport:
+    documents = [load_document(Path(p), detect_language=detect_language) for p in paths]
+    return ingest_documents(documents, store=store, embedder=embedder)
+
+
+def ingest_documents(
+    documents: list[Document], *, store: ChromaStore, embedder: Embedder
+) -> IngestReport:
+    report = IngestReport()
+    existing = {info.doc_id: info for info in store.documents()}
+    todo: dict[str, Document] = {}
+    for doc in documents:  # the last of several files with the same id wins
+        todo[doc.doc_id] = doc
+    batches = []
+    for doc in todo.values():
+        known = existing.get(doc.doc_id)
+        if known is not None and known.sha256 == doc.sha256:
+            report.unchanged.append(doc.doc_id)
+            continue
+        (report.updated if known else report.added).append(doc.doc_id)
+        chunks = chunk_document(doc.doc_id, doc.text)
+        vectors = embedder.embed_documents([c.text for c in chunks])
+        batches.append((doc, chunks, vectors))
+        report.chunks += len(chunks)
+    if batches:
+        report.generation = store.replace(batches)
+        log.info("ingested %s", ", ".join(d.doc_id for d, _, _ in batches))
+    return report
+
+
+def remove_document(doc_id: str, *, store: ChromaStore) -> bool:
+    if doc_id not in {info.doc_id for info in store.documents()}:
+        return False
+    store.replace([], remove=[doc_id])
+    return True

@@ -1,0 +1,210 @@
+"""Search: a question in, ranked `Passage`s out.
+
+Dense retrieval with the embedder through the store's vector index, optionally
+fused by reciprocal rank with BM25 (bm25s, Snowball stemming in the corpus
+language) for exact names and numbers. The BM25 index and the document texts
+are built from the store once per index generation and reused.
+
+Every `Passage` is cut from its stored document by offsets and checked:
+`document.text[start:end] == passage.text`. A chunk that fails the check is
+dropped and logged (the index is stale or corrupt), never shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.documents import Document
+from retrieval.embedding import Embedder
+from retrieval.store import ChromaStore, StoredChunk
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+STEMMERS = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian"}
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    score: float  # cosine similarity of the question and the passage
+    line: int
+    index: int
+    title: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.doc_id, self.start
+
+
+class _Corpus:
+    """What the searcher keeps per index generation: texts, chunk order, BM25."""
+
+    def __init__(self, generation: str | None, chunks: list[StoredChunk], docs: dict[str, Document]):
+        self.generation = generation
+        self.chunks = chunks
+        self.docs = docs
+        self.by_position = {(s.chunk.doc_id, s.chunk.index): s for s in chunks}
+        self.vectors: dict[str, np.ndarray] = {}
+        self.bm25 = None
+        self.stemmer = None
+        if chunks:
+            self._build_bm25()
+
+    def _build_bm25(self) -> None:
+        try:
+            import bm25s
+            import Stemmer
+        except ImportError:  # optional; dense search still works
+            return
+        langs = [d.lang for d in self.docs.values()]
+        lang = max(set(langs), key=langs.count) if langs else "en"
+        self.stemmer = Stemmer.Stemmer(STEMMERS.get(lang, "english"))
+        tokens = bm25s.tokenize(
+            [s.chunk.text for s in self.chunks], stopwords=None, stemmer=self.stemmer,
+            show_progress=False,
+        )  # fmt: skip
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(tokens, show_progress=False)
+
+    def bm25_ranking(self, query: str, n: int) -> list[int]:
+        if self.bm25 is None:
+            return []
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords=None, stemmer=self.stemmer, show_progress=False)
+        if not tokens.vocab:
+            return []
+        n = min(n, len(self.chunks))
+        results, scores = self.bm25.retrieve(tokens, k=n, show_progress=False)
+        return [int(i) for i, s in zip(results[0], scores[0], strict=True) if s > 0]
+
+
+class Searcher:
+    def __init__(self, store: ChromaStore, embedder: Embedder, *, hybrid: bool = False) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.hybrid = hybrid
+        self._corpus: _Corpus | None = None
+        self._lock = threading.Lock()
+
+    def corpus(self) -> _Corpus:
+        generation = self.store.generation()
+        with self._lock:
+            if self._corpus is None or self._corpus.generation != generation:
+                chunks = self.store.chunks()
+                docs = {}
+                for info in self.store.documents():
+                    doc = self.store.document(info.doc_id)
+                    if doc is not None:
+                        docs[doc.doc_id] = doc
+                self._corpus = _Corpus(generation, chunks, docs)
+            return self._corpus
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.corpus().docs.get(doc_id)
+
+    def search(self, query: str, k: int, doc_ids: list[str] | None = None) -> list[Passage]:
+        corpus = self.corpus()
+        if not corpus.chunks:
+            return []
+        vector = self.embedder.embed_query(query)
+        pool = max(k * 4, 12)
+        dense = self.store.query(vector, pool, doc_ids=doc_ids)
+        scores = {(s.chunk.doc_id, s.chunk.index): sim for s, sim in dense}
+        ranked = [(s.chunk.doc_id, s.chunk.index) for s, _ in dense]
+        if self.hybrid and corpus.bm25 is not None:
+            lexical = [
+                (corpus.chunks[i].chunk.doc_id, corpus.chunks[i].chunk.index)
+                for i in corpus.bm25_ranking(query, pool)
+            ]
+            if doc_ids:
+                lexical = [key for key in lexical if key[0] in doc_ids]
+            ranked = _rrf([ranked, lexical])
+            missing = [key for key in ranked if key not in scores]
+            if missing:
+                self._fill_scores(corpus, missing, vector, scores)
+        passages = []
+        for key in ranked[:k]:
+            passage = self._passage(corpus, key, scores[key])
+            if passage is not None:
+                passages.append(passage)
+        return passages
+
+    def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> list[Passage]:
+        """Adjacent sentences of the same document, in order (score 0: context only)."""
+        corpus = self.corpus()
+        out = []
+        for index in range(passage.index - before, passage.index + after + 1):
+            if index == passage.index:
+                continue
+            key = (passage.doc_id, index)
+            if key in corpus.by_position:
+                found = self._passage(corpus, key, 0.0)
+                if found is not None:
+                    out.append(found)
+        return out
+
+    def all_passages(self, doc_ids: list[str] | None = None) -> list[Passage]:
+        corpus = self.corpus()
+        out = []
+        for stored in corpus.chunks:
+            if doc_ids and stored.chunk.doc_id not in doc_ids:
+                continue
+            found = self._passage(corpus, (stored.chunk.doc_id, stored.chunk.index), 0.0)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def vectors(self, passages: list[Passage]) -> np.ndarray:
+        """The stored (normalised) vectors of `passages`, one row each, cached per generation."""
+        corpus = self.corpus()
+        ids = [f"{p.doc_id}:{p.start}-{p.end}" for p in passages]
+        missing = [i for i in ids if i not in corpus.vectors]
+        if missing:
+            corpus.vectors.update(self.store.vectors(missing))
+        return np.stack([corpus.vectors[i] for i in ids])
+
+    def similarities(self, query: str, passages: list[Passage]) -> list[float]:
+        """Cosine similarity of `query` to each passage (embeds the passages)."""
+        if not passages:
+            return []
+        q = self.embedder.embed_query(query)
+        d = self.embedder.embed_documents([p.text for p in passages])
+        return [float(x) for x in d @ q]
+
+    def _fill_scores(self, corpus: _Corpus, keys, vector: np.ndarray, scores: dict) -> None:
+        texts = [corpus.by_position[key].chunk.text for key in keys]
+        vectors = self.embedder.embed_documents(texts)
+        for key, sim in zip(keys, vectors @ vector, strict=True):
+            scores[key] = float(sim)
+
+    def _passage(self, corpus: _Corpus, key: tuple[str, int], score: float) -> Passage | None:
+        stored = corpus.by_position.get(key)
+        if stored is None:
+            return None
+        chunk = stored.chunk
+        doc = corpus.docs.get(chunk.doc_id)
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            log.error("chunk %s does not match its document; rebuild the index", chunk.chunk_id)
+            return None
+        return Passage(
+            doc_id=chunk.doc_id, start=chunk.start, end=chunk.end, text=chunk.text,
+            score=score, line=chunk.line, index=chunk.index, title=stored.title,
+        )  # fmt: skip
+
+
+def _rrf(rankings: list[list[tuple[str, int]]]) -> list[tuple[str, int]]:
+    fused: dict[tuple[str, int], float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(fused, key=lambda key: -fused[key])
+
