@@ -1,0 +1,1 @@
+"""articlebot: the answering core and its front ends (CLI, terminal chat, Discord)."""

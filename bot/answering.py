@@ -1,0 +1,655 @@
+"""The answering core: a question in, a cited `Answer` out. Imports no Discord.
+
+One `Answerer` is built from its collaborators (settings, searcher, LLM,
+prompts, language detector) and serves every front end. A request goes:
+
+1. clean the text, detect its language, route it (question, summary, exact
+   quote, or a task articlebot declines);
+2. retrieve passages; decline by rule, without the model, when even the best
+   passage is far from the question;
+3. ask the model for `SOURCES:` and `ANSWER:` lines over the few best passages;
+4. check the result in code: markers must point at given passages, figures
+   must appear in a passage, and a reply without grounding becomes a decline,
+   written from `prompts/messages.toml` in the user's language, never by the
+   model.
+
+Quotes are never generated: every `Citation` is cut from the stored document
+by its offsets. `quote()` is retrieval only and never calls the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.citations import (
+    Citation,
+    QuoteMismatch,
+    make_citation,
+    markers,
+    numbers,
+    renumber,
+    strip_markers,
+    strip_partial_marker,
+    unsupported_numbers,
+)
+from bot.errors import InputError
+from bot.language import LanguageDetector, language_name
+from bot.llm import LLM, Generation, Message
+from bot.prompting import PromptLibrary, neutralise, number_passages
+from bot.routing import route
+from bot.settings import Settings
+from retrieval.search import Passage, Searcher
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORECASE)
+QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
+               "it": ("«", "»")}  # fmt: skip
+SUMMARY_SENTENCES = 5
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation (a reply chain, a thread)."""
+
+    question: str
+    answer: str
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    answered: bool
+    language: str
+    citations: list[Citation] = field(default_factory=list)
+    mode: str = "answer"  # "answer", "summary", "quote" or "decline"
+    reason: str | None = None  # why a decline happened
+    truncated: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)  # what the model saw
+    generation: Generation | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class QuoteHit:
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    title: str
+    line: int
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "quote": self.quote, "start": self.start,
+                "end": self.end, "score": round(self.score, 4)}  # fmt: skip
+
+
+TextCallback = Callable[[str], None]
+
+
+class Answerer:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        searcher: Searcher,
+        llm: LLM,
+        prompts: PromptLibrary,
+        detector: LanguageDetector,
+    ) -> None:
+        self.settings = settings
+        self.searcher = searcher
+        self.llm = llm
+        self.prompts = prompts
+        self.detector = detector
+        self._summary_cache: dict[tuple, Answer] = {}
+        self._summary_lock = threading.Lock()
+
+    # -- input ------------------------------------------------------------------------
+
+    def clean(self, text: str) -> str:
+        """Control characters stripped, whitespace collapsed; raises `InputError`."""
+        text = _CONTROL.sub("", text.replace("\r", " ").replace("\t", " "))
+        text = re.sub(r"\s+", " ", text).strip()
+        limit = self.settings.max_question_chars
+        if not text:
+            raise InputError(
+                "the question is empty; type a question about the article",
+                key="empty_question",
+            )
+        if len(text) > limit:
+            raise InputError(
+                f"the question is {len(text):,} characters long; the limit is {limit:,}, "
+                f"so shorten it",
+                key="too_long",
+                values={"length": len(text), "limit": limit},
+            )
+        return text
+
+    def detect_language(self, text: str, hint: str | None = None) -> str:
+        return self.detector.detect(text, hint=hint)
+
+    # -- the three requests -----------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        doc_ids: list[str] | None = None,
+        language_hint: str | None = None,
+        on_text: TextCallback | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        q = self.clean(question)
+        hint = language_hint
+        if history and hint is None:
+            hint = self.detector.detect(history[-1].question)
+        lang = self.detector.detect(q, hint=hint)
+        self._check_doc_ids(doc_ids)
+        if not self._has_documents():
+            return self._decline(q, lang, "no_documents", started)
+        routed = route(q)
+        if routed.kind == "off_task":
+            return self._decline(q, lang, "off_task", started)
+        if routed.kind == "summary":
+            return self.summarize(language=lang, focus=routed.focus, doc_ids=doc_ids,
+                                  on_text=on_text, question=q)  # fmt: skip
+        if routed.kind == "quote":
+            return self._quote_answer(q, routed.query, lang, doc_ids, started)
+
+        t = time.perf_counter()
+        passages = self._retrieve(q, history, doc_ids)
+        retrieve_ms = (time.perf_counter() - t) * 1000
+        if not passages or max(p.score for p in passages) < self.settings.min_score:
+            answer = self._decline(q, lang, "not_found", started)
+            answer.timings_ms["retrieve"] = retrieve_ms
+            return answer
+
+        prefix, messages = self.prompts.chat(
+            "answer",
+            examples="answer_examples",
+            passages=number_passages([p.text for p in passages], self._labels(passages)),
+            question=neutralise(q),
+            language=language_name(lang),
+            history=self._history_block(history),
+        )
+        streamer = _AnswerStreamer(on_text, len(passages)) if on_text else None
+        t = time.perf_counter()
+        generation = self._generate_answer(messages, streamer)
+        answer = self._grounded_answer(q, lang, passages, generation)
+        if answer.reason == "unsupported_number":
+            # One correction turn: the whole conversation so far is a cached prefix,
+            # so this costs only the new tokens.
+            _, wrong = parse_reply(generation.text)
+            missing = sorted(unsupported_numbers(wrong, [p.text for p in passages], q))
+            retry = [*messages, Message("assistant", generation.text), Message(
+                "user", self.prompts.template("answer_retry").render(numbers=", ".join(missing))
+            )]  # fmt: skip
+            if streamer:
+                streamer.reset()
+            generation = self._generate_answer(retry, streamer)
+            answer = self._grounded_answer(q, lang, passages, generation)
+        generate_ms = (time.perf_counter() - t) * 1000
+        answer.timings_ms.update(
+            retrieve=retrieve_ms,
+            generate=generate_ms,
+            total=(time.perf_counter() - started) * 1000,
+        )
+        return answer
+
+    def _generate_answer(self, messages: list[Message], streamer) -> Generation:
+        return self.llm.generate(
+            messages,
+            max_tokens=self.settings.max_tokens,
+            stop=["\nSOURCES:", "\nQuestion:", "\nPassages:"],
+            timeout_s=self.settings.generation_timeout_s,
+            on_text=streamer.feed if streamer else None,
+        )
+
+    def summarize(
+        self,
+        *,
+        language: str | None = None,
+        focus: str | None = None,
+        doc_ids: list[str] | None = None,
+        on_text: TextCallback | None = None,
+        question: str | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        lang = language or self.settings.default_language
+        self._check_doc_ids(doc_ids)
+        if focus is not None:
+            focus = self.clean(focus)
+        q = question or (f"Summary: {focus}" if focus else "Summary")
+        if not self._has_documents():
+            return self._decline(q, lang, "no_documents", started)
+        generation_id = self.searcher.store.generation()
+        key = (generation_id, tuple(sorted(doc_ids or [])), lang, (focus or "").lower())
+        with self._summary_lock:
+            cached = self._summary_cache.get(key)
+        if cached is not None:
+            if on_text:
+                on_text(cached.answer)
+            return _copy_for(cached, q, started)
+
+        t = time.perf_counter()
+        passages = self._summary_passages(focus, doc_ids)
+        retrieve_ms = (time.perf_counter() - t) * 1000
+        if not passages:
+            return self._decline(q, lang, "not_found", started)
+        prefix, messages = self.prompts.chat(
+            "summary",
+            examples="summary_examples",
+            passages=number_passages([p.text for p in passages], self._labels(passages)),
+            focus=neutralise(focus) if focus else "the whole article",
+            language=language_name(lang),
+            sentences=min(4, len(passages)),
+        )
+        streamer = _AnswerStreamer(on_text, len(passages), raw=True) if on_text else None
+        t = time.perf_counter()
+        generation = self.llm.generate(
+            messages,
+            max_tokens=self.settings.summary_max_tokens,
+            stop=["\nPassages:", "\nSOURCES:"],
+            timeout_s=self.settings.generation_timeout_s,
+            on_text=streamer.feed if streamer else None,
+        )
+        generate_ms = (time.perf_counter() - t) * 1000
+        answer = self._grounded_summary(q, lang, passages, generation)
+        answer.timings_ms.update(
+            retrieve=retrieve_ms, generate=generate_ms,
+            total=(time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        if answer.answered and not answer.truncated:
+            with self._summary_lock:
+                self._summary_cache[key] = answer
+        return answer
+
+    def quote(self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> list[QuoteHit]:
+        """The best passages for `query`, verbatim, with scores. No model involved."""
+        q = self.clean(query)
+        self._check_doc_ids(doc_ids)
+        hits = []
+        for passage in self.searcher.search(q, k or self.settings.quote_k, doc_ids=doc_ids):
+            document = self.searcher.document(passage.doc_id)
+            try:
+                citation = make_citation(0, passage, document)
+            except (QuoteMismatch, TypeError):
+                log.error("dropping passage %s:%s that does not match its document",
+                          passage.doc_id, passage.start)  # fmt: skip
+                continue
+            hits.append(QuoteHit(citation.doc_id, citation.quote, citation.start, citation.end,
+                                 passage.score, passage.title, passage.line))  # fmt: skip
+        return hits
+
+    def translate(self, texts: Sequence[str], language: str) -> list[str]:
+        """Machine translation of quotes, one output per input (for display only)."""
+        if not texts:
+            return []
+        _, messages = self.prompts.chat(
+            "translate",
+            passages=number_passages(list(texts)),
+            language=language_name(language),
+        )
+        generation = self.llm.generate(
+            messages,
+            max_tokens=min(1024, 80 * len(texts) + 40),
+            stop=["\nPassages:"],
+            timeout_s=self.settings.generation_timeout_s,
+        )
+        found: dict[int, str] = {}
+        for line in generation.text.splitlines():
+            match = re.match(r"\s*\[(\d+)\]\s*(.+)", line)
+            if match and 1 <= int(match.group(1)) <= len(texts):
+                found.setdefault(int(match.group(1)), match.group(2).strip())
+        return [found.get(i, "") for i in range(1, len(texts) + 1)]
+
+    def prime(self) -> float:
+        """Warms the model's fixed prompt prefixes; returns seconds spent."""
+        prime = getattr(self.llm, "prime", None)
+        if prime is None:
+            return 0.0
+        spent = 0.0
+        prefix, _ = self.prompts.chat(
+            "answer", examples="answer_examples", passages="", question="", language="",
+            history="",
+        )  # fmt: skip
+        spent += prime(prefix)
+        prefix, _ = self.prompts.chat(
+            "summary", examples="summary_examples", passages="", focus="", language="", sentences=0
+        )
+        spent += prime(prefix)
+        return spent
+
+    # -- retrieval ----------------------------------------------------------------------
+
+    def _has_documents(self) -> bool:
+        return bool(self.searcher.corpus().chunks)
+
+    def _check_doc_ids(self, doc_ids: list[str] | None) -> None:
+        if not doc_ids:
+            return
+        known = set(self.searcher.corpus().docs)
+        unknown = [d for d in doc_ids if d not in known]
+        if unknown:
+            raise InputError(
+                f"unknown document {', '.join(unknown)}; `articlebot sources` lists them"
+            )
+
+    def _retrieve(self, q: str, history: Sequence[Turn], doc_ids) -> list[Passage]:
+        k = self.settings.top_k
+        found = {p.key: p for p in self.searcher.search(q, k, doc_ids=doc_ids)}
+        if history:
+            # A follow-up ("und wie viele davon starben?") leans on the previous question.
+            combined = f"{history[-1].question} {q}"
+            for p in self.searcher.search(combined, k, doc_ids=doc_ids):
+                if p.key not in found or found[p.key].score < p.score:
+                    found[p.key] = p
+        ranked = sorted(found.values(), key=lambda p: -p.score)
+        if not ranked:
+            return []
+        best = ranked[0].score
+        kept = [p for p in ranked if p.score >= best - self.settings.passage_margin][:k]
+        return kept
+
+    def _summary_passages(self, focus: str | None, doc_ids) -> list[Passage]:
+        if focus:
+            hits = self.searcher.search(focus, SUMMARY_SENTENCES + 1, doc_ids=doc_ids)
+            hits = [p for p in hits if p.score >= self.settings.min_score]
+            return sorted(hits[:SUMMARY_SENTENCES], key=lambda p: (p.doc_id, p.index))
+        candidates = self.searcher.all_passages(doc_ids)
+        if len(candidates) <= SUMMARY_SENTENCES:
+            return candidates
+        vectors = self.searcher.vectors(candidates)
+        chosen = select_key_sentences(candidates, vectors, SUMMARY_SENTENCES)
+        return sorted(chosen, key=lambda p: (p.doc_id, p.index))
+
+    @staticmethod
+    def _labels(passages: Sequence[Passage]) -> list[str] | None:
+        if len({p.doc_id for p in passages}) < 2:
+            return None
+        return [p.title[:60] for p in passages]
+
+    @staticmethod
+    def _history_block(history: Sequence[Turn]) -> str:
+        if not history:
+            return ""
+        lines = ["Earlier in this conversation:"]
+        for turn in history[-2:]:
+            lines.append(f"- Question: {neutralise(turn.question)[:300]}")
+            lines.append(f"  Answer: {neutralise(strip_markers(turn.answer))[:300]}")
+        return "\n".join(lines) + "\n"
+
+    # -- checking what the model wrote -----------------------------------------------------
+
+    def _grounded_answer(
+        self, q: str, lang: str, passages: list[Passage], generation: Generation
+    ) -> Answer:
+        sources, text = parse_reply(generation.text)
+        given = list(range(1, len(passages) + 1))
+        if sources == [] or not text or _NONE.match(text):
+            return self._decline_after(q, lang, "not_found", passages, generation)
+
+        # Markers to given passages only; else the SOURCES line; else evidence overlap.
+        cited = [n for n in markers(text) if n in given]
+        if not cited:
+            fallback = [n for n in (sources or []) if n in given]
+            if not fallback:
+                fallback = _supporting(text, passages)
+            if not fallback:
+                return self._decline_after(q, lang, "ungrounded", passages, generation)
+            text = append_markers(strip_markers(text), fallback)
+
+        # Every figure must be in a passage; repair the citation when it is in another one.
+        numbered = renumber(text, given)[1]
+        cited_texts = [passages[n - 1].text for n in numbered]
+        missing = unsupported_numbers(text, cited_texts, q)
+        if missing:
+            elsewhere = [n for n in given if n not in numbered
+                         and numbers(passages[n - 1].text) & missing]  # fmt: skip
+            still = unsupported_numbers(
+                text, cited_texts + [passages[n - 1].text for n in elsewhere], q
+            )
+            if still:
+                log.info("declining: figures %s are in no passage", sorted(still))
+                return self._decline_after(q, lang, "unsupported_number", passages, generation)
+            text = append_markers(text, elsewhere)
+
+        body, order = renumber(text, given)
+        citations = self._citations(order, passages)
+        if not citations:
+            return self._decline_after(q, lang, "ungrounded", passages, generation)
+        if generation.truncated:
+            body = f"{body} {self.prompts.message('truncated', lang)}"
+        return Answer(q, body, True, lang, citations, "answer", None, generation.truncated,
+                      {}, passages, generation)  # fmt: skip
+
+    def _grounded_summary(
+        self, q: str, lang: str, passages: list[Passage], generation: Generation
+    ) -> Answer:
+        text = re.sub(r"^\s*(SUMMARY|ANSWER|ZUSAMMENFASSUNG)\s*:\s*", "",
+                      fix_number_spacing(generation.text.strip()), flags=re.IGNORECASE)  # fmt: skip
+        given = list(range(1, len(passages) + 1))
+        kept = []
+        for sentence in split_sentences(text):
+            cited = [n for n in markers(sentence) if n in given]
+            if not cited:
+                cited = _supporting(sentence, passages)
+                if not cited:
+                    continue  # a summary sentence without evidence is dropped
+                sentence = append_markers(strip_markers(sentence), cited)
+            sources = [passages[n - 1].text for n in cited]
+            if unsupported_numbers(sentence, sources):
+                others = [p.text for p in passages]
+                if unsupported_numbers(sentence, others):
+                    continue
+            kept.append(sentence)
+        if not kept:
+            return self._decline_after(q, lang, "ungrounded", passages, generation)
+        body, order = renumber(" ".join(kept), given)
+        citations = self._citations(order, passages)
+        if generation.truncated:
+            body = f"{body} {self.prompts.message('truncated', lang)}"
+        return Answer(q, body, True, lang, citations, "summary", None, generation.truncated,
+                      {}, passages, generation)  # fmt: skip
+
+    def _quote_answer(self, q: str, query: str, lang: str, doc_ids, started: float) -> Answer:
+        t = time.perf_counter()
+        hits = self.searcher.search(query, self.settings.quote_k, doc_ids=doc_ids)
+        retrieve_ms = (time.perf_counter() - t) * 1000
+        if not hits or hits[0].score < self.settings.min_score:
+            return self._decline(q, lang, "not_found", started)
+        citations = self._citations([1], hits[:1])
+        if not citations:
+            return self._decline(q, lang, "not_found", started)
+        opening, closing = QUOTE_MARKS.get(lang, QUOTE_MARKS["en"])
+        text = f"{self.prompts.message('quote_intro', lang)} {opening}{citations[0].quote}{closing} [1]"
+        total = (time.perf_counter() - started) * 1000
+        return Answer(q, text, True, lang, citations, "quote", None, False,
+                      {"retrieve": retrieve_ms, "generate": 0.0, "total": total},
+                      hits[:1])  # fmt: skip
+
+    def _citations(self, order: list[int], passages: Sequence[Passage]) -> list[Citation]:
+        citations = []
+        for new_n, old_n in enumerate(order, start=1):
+            passage = passages[old_n - 1]
+            document = self.searcher.document(passage.doc_id)
+            if document is None:
+                continue
+            try:
+                citations.append(make_citation(new_n, passage, document))
+            except QuoteMismatch:
+                log.error("passage %s:%s does not match its document", passage.doc_id, passage.start)
+        return citations
+
+    def _decline(self, q: str, lang: str, reason: str, started: float) -> Answer:
+        key = {"ungrounded": "not_found", "unsupported_number": "not_found"}.get(reason, reason)
+        total = (time.perf_counter() - started) * 1000
+        return Answer(q, self.prompts.message(key, lang), False, lang, [], "decline", reason,
+                      False, {"retrieve": 0.0, "generate": 0.0, "total": total})  # fmt: skip
+
+    def _decline_after(self, q, lang, reason, passages, generation) -> Answer:
+        answer = self._decline(q, lang, reason, time.perf_counter())
+        answer.passages = list(passages)
+        answer.generation = generation
+        return answer
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def append_markers(text: str, numbers_: Sequence[int]) -> str:
+    """Adds `[n]` markers at the end of `text`, before its closing punctuation."""
+    text = text.rstrip()
+    marks = "".join(f"[{n}]" for n in numbers_)
+    match = re.search(r"[.!?…]+$", text)
+    end = match.start() if match else len(text)
+    head = text[:end].rstrip()
+    space = "" if head.endswith("]") else " "
+    return f"{head}{space}{marks}{text[end:]}"
+
+
+def fix_number_spacing(text: str) -> str:
+    """Undoes a tokenizer artefact of small models: "10, 000" -> "10,000", "4. 700" -> "4.700"."""
+    return re.sub(r"(?<!\d)(\d{1,3})([.,]) (\d{3})(?!\d)", r"\1\2\3", text)
+
+
+def parse_reply(text: str) -> tuple[list[int] | None, str]:
+    """(sources, answer) from "SOURCES: 1, 3\\nANSWER: …". Sources: [] for NONE, None if absent."""
+    text = fix_number_spacing(text)
+    sources: list[int] | None = None
+    match = re.search(r"SOURCES?\s*:\s*([^\n]*)", text, re.IGNORECASE)
+    if match:
+        raw = match.group(1)
+        if re.search(r"\bnone\b|\bkeine?\b|^\W*$", raw, re.IGNORECASE):
+            sources = []
+        else:
+            sources = [int(n) for n in re.findall(r"\d+", raw)]
+    answer = re.search(r"ANSWER\s*:\s*(.*)", text, re.IGNORECASE | re.DOTALL)
+    if answer:
+        body = answer.group(1)
+    elif match:
+        body = re.sub(r"^\s*EVIDENCE\s*:[^\n]*", "", text[match.end():], flags=re.IGNORECASE)
+    else:
+        body = text
+    body = re.sub(r"\n\s*(SOURCES?|EVIDENCE)\s*:.*", "", body, flags=re.IGNORECASE | re.DOTALL)
+    return sources, body.strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Summary sentences, each with the markers that follow it."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÀ-Ý\"„“«(\-•*])|(?:\s*\n\s*)+", text.strip())
+    sentences = []
+    for part in parts:
+        part = re.sub(r"^[-•*]\s*", "", part.strip())
+        if not part:
+            continue
+        if re.fullmatch(r"(\[\d+\]\s*)+[.]?", part) and sentences:
+            sentences[-1] += " " + part  # a marker that slipped past the full stop
+        else:
+            sentences.append(part)
+    return sentences
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]{4,}", text.lower())}
+
+
+def _supporting(text: str, passages: Sequence[Passage]) -> list[int]:
+    """Passages that evidently support `text`: shared figures first, then shared words."""
+    wanted = numbers(text)
+    if wanted:
+        hits = [i for i, p in enumerate(passages, 1) if numbers(p.text) & wanted]
+        if hits:
+            return hits[:2]
+    words = _words(strip_markers(text))
+    best, best_n = 0.0, 0
+    for i, p in enumerate(passages, 1):
+        overlap = len(words & _words(p.text)) / max(1, min(len(words), 12))
+        if overlap > best:
+            best, best_n = overlap, i
+    return [best_n] if best >= 0.34 else []
+
+
+def select_key_sentences(passages: list[Passage], vectors: np.ndarray, n: int) -> list[Passage]:
+    """The lede plus the most central sentences, without repeats (maximal marginal relevance).
+
+    News puts its main point first, so the first two sentences of each document get
+    a bonus; centrality (mean similarity to the rest) finds what the article keeps
+    coming back to; MMR keeps two sentences that say the same thing from both being
+    chosen."""
+    sims = vectors @ vectors.T
+    centrality = (sims.sum(axis=1) - 1.0) / max(1, len(passages) - 1)
+    lead = np.array([0.15 if p.index < 2 else (0.08 if p.index < 4 else 0.0) for p in passages])
+    relevance = centrality + lead
+    chosen: list[int] = []
+    while len(chosen) < min(n, len(passages)):
+        best, best_score = None, -1e9
+        for i in range(len(passages)):
+            if i in chosen:
+                continue
+            redundancy = max((sims[i, j] for j in chosen), default=0.0)
+            score = 0.7 * relevance[i] - 0.3 * redundancy
+            if score > best_score:
+                best, best_score = i, score
+        chosen.append(best)
+    return [passages[i] for i in chosen]
+
+
+def _copy_for(cached: Answer, q: str, started: float) -> Answer:
+    total = (time.perf_counter() - started) * 1000
+    return Answer(q, cached.answer, cached.answered, cached.language, list(cached.citations),
+                  cached.mode, cached.reason, cached.truncated,
+                  {"retrieve": 0.0, "generate": 0.0, "total": total}, list(cached.passages),
+                  cached.generation)  # fmt: skip
+
+
+class _AnswerStreamer:
+    """Turns the model's raw `SOURCES/ANSWER` stream into the answer text seen so far."""
+
+    def __init__(self, sink: TextCallback, passages: int, *, raw: bool = False) -> None:
+        self.sink = sink
+        self.valid = range(1, passages + 1)
+        self.raw = raw
+        self.buffer = ""
+        self.sent = ""
+
+    def feed(self, piece: str) -> None:
+        self.buffer += piece
+        if self.raw:
+            body = self.buffer
+        else:
+            match = re.search(r"ANSWER\s*:\s*", self.buffer, re.IGNORECASE)
+            if not match:
+                return
+            body = self.buffer[match.end():]
+            if _NONE.match(body.strip()) or body.strip().upper().startswith("NON"):
+                return
+        shown = strip_partial_marker(renumber(fix_number_spacing(body), self.valid)[0])
+        if shown and shown != self.sent:
+            self.sent = shown
+            self.sink(shown)
+
+    def reset(self) -> None:
+        self.buffer = ""

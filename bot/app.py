@@ -1,0 +1,164 @@
+"""The composition root: builds the collaborators from `Settings`, lazily, once.
+
+Front ends create one `App` and take what they need from it. Tests build
+`App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
+to swap any part. Nothing heavy happens until a property is first used.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+
+from bot.answering import Answerer
+from bot.errors import ModelError
+from bot.language import LanguageDetector
+from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
+from bot.prompting import PromptLibrary
+from bot.settings import Settings
+from models.install import ModelInstaller, check_gguf
+from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from retrieval.ingest import IngestReport, ingest_paths, remove_document
+from retrieval.search import Searcher
+from retrieval.store import ChromaStore, make_client
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLM | None = None,
+        embedder: Embedder | None = None,
+        client=None,
+        prompts: PromptLibrary | None = None,
+        detector: LanguageDetector | None = None,
+    ) -> None:
+        self.settings = settings
+        if llm is not None:
+            self.llm = llm
+        if embedder is not None:
+            self.embedder = embedder
+        if client is not None:
+            self.client = client
+        if prompts is not None:
+            self.prompts = prompts
+        if detector is not None:
+            self.detector = detector
+
+    # -- models -------------------------------------------------------------------------
+
+    @cached_property
+    def installer(self) -> ModelInstaller:
+        return ModelInstaller(self.settings.models_dir)
+
+    def llm_path(self) -> Path:
+        return self._model_path(self.settings.llm_model, "llm")
+
+    def embedder_path(self) -> Path:
+        return self._model_path(self.settings.embed_model, "embedder")
+
+    def _model_path(self, value: str, kind: str) -> Path:
+        if value in self.installer.manifest:
+            spec = self.installer.spec(value)
+            if spec.kind != kind:
+                raise ModelError(f"model {value} is an {spec.kind}, not an {kind}")
+            return self.installer.check(spec)
+        path = Path(value).expanduser()
+        if kind == "llm":
+            return check_gguf(path)
+        if not (path / "modules.json").exists():
+            raise ModelError(
+                f"{path} is not a sentence-transformers folder; set ARTICLEBOT_EMBED_MODEL to "
+                f"one, or to a model name from `articlebot models list`"
+            )
+        return path
+
+    @cached_property
+    def llm(self) -> LLM:
+        s = self.settings
+        if s.llm_url:
+            return OpenAICompatibleLLM(
+                s.llm_url, api_key=s.llm_api_key, max_concurrency=s.llm_parallel,
+                temperature=s.temperature, seed=s.seed,
+            )  # fmt: skip
+        return LlamaCppLLM(
+            self.llm_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, n_batch=s.n_batch,
+            seed=s.seed, temperature=s.temperature, state_dir=s.llm_state_dir,
+        )  # fmt: skip
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return SentenceTransformerEmbedder(self.embedder_path(), threads=self.settings.n_threads)
+
+    # -- retrieval ----------------------------------------------------------------------
+
+    @cached_property
+    def client(self):
+        return make_client(chroma_url=self.settings.chroma_url, path=self.settings.chroma_path)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        where = self.settings.chroma_url or str(self.settings.chroma_path)
+        return ChromaStore(self.client, prefix=self.settings.collection_prefix, where=where)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.store, self.embedder, hybrid=self.settings.hybrid_search)
+
+    @cached_property
+    def detector(self) -> LanguageDetector:
+        return LanguageDetector(default=self.settings.default_language)
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        return PromptLibrary()
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(
+            settings=self.settings, searcher=self.searcher, llm=self.llm,
+            prompts=self.prompts, detector=self.detector,
+        )  # fmt: skip
+
+    # -- operations -----------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path] | None = None, *, rebuild: bool = False) -> IngestReport:
+        paths = list(paths or self.settings.default_documents)
+        if rebuild:
+            # Validate the documents before wiping anything.
+            from retrieval.documents import load_document
+
+            for path in paths:
+                load_document(Path(path), detect_language=self.detector.detect)
+            self._wipe_index()
+        return ingest_paths(
+            paths, store=self.store, embedder=self.embedder, detect_language=self.detector.detect
+        )
+
+    def _wipe_index(self) -> None:
+        if self.settings.chroma_url:
+            self.store.clear()
+            return
+        import shutil
+
+        path = self.settings.chroma_path
+        for name in ("client", "store", "searcher", "answerer"):
+            self.__dict__.pop(name, None)
+        if path.exists():
+            backup = path.with_name(path.name + ".broken")
+            shutil.rmtree(backup, ignore_errors=True)
+            path.rename(backup)  # kept, in case someone wants to inspect it
+            log.warning("moved the old index to %s", backup)
+
+    def ensure_ingested(self) -> IngestReport | None:
+        """Ingests the default documents when the index is empty; None when nothing to do."""
+        if not self.store.is_empty():
+            return None
+        return self.ingest()
+
+    def remove(self, doc_id: str) -> bool:
+        return remove_document(doc_id, store=self.store)

@@ -1,0 +1,144 @@
+"""Citations are built in code: markers are parsed, checked and renumbered here,
+and every quote is cut from its stored document by offsets.
+
+The model only ever writes `[n]` markers that point into the numbered passages
+it was given. This module keeps the markers that point at a given passage,
+drops the rest, renumbers them by first appearance, and builds each `Citation`
+from the passage's document: `quote == document.text[start:end]`, checked.
+
+It also holds the number check: a figure in an answer must appear in a passage
+(normalised across "4.700", "4,700" and "4700"), or the answer is not grounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.documents import Document
+from retrieval.search import Passage
+
+MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+PARTIAL_MARKER = re.compile(r"\[[\d,;\s]*$")
+_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+(?![\d])|(?<![\w])\d+(?:[.,]\d+)?")
+
+NUMBER_WORDS = {
+    # German, English, French: 0-20 and tens, as they appear in news text.
+    "null": 0, "eins": 1, "ein": 1, "eine": 1, "einer": 1, "zwei": 2, "drei": 3, "vier": 4,
+    "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11,
+    "zwölf": 12, "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "zwanzig": 20,
+    "dreißig": 30, "hundert": 100, "tausend": 1000,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "hundred": 100,
+    "thousand": 1000,
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "cent": 100,
+    "mille": 1000,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    title: str
+    line: int
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "doc_id": self.doc_id, "quote": self.quote,
+                "start": self.start, "end": self.end}  # fmt: skip
+
+
+class QuoteMismatch(Exception):
+    """A passage's text is not its document's text at its offsets."""
+
+
+def make_citation(n: int, passage: Passage, document: Document) -> Citation:
+    quote = document.text[passage.start : passage.end]
+    if quote != passage.text or not quote:
+        raise QuoteMismatch(f"{passage.doc_id}:{passage.start}-{passage.end}")
+    return Citation(n, passage.doc_id, quote, passage.start, passage.end, passage.title,
+                    passage.line)  # fmt: skip
+
+
+def markers(text: str) -> list[int]:
+    """Passage numbers in marker order, with repeats: "a [2] b [1, 3]" -> [2, 1, 3]."""
+    found = []
+    for match in MARKER.finditer(text):
+        found.extend(int(x) for x in re.split(r"[,;]", match.group(1)))
+    return found
+
+
+def renumber(text: str, valid: Sequence[int]) -> tuple[str, list[int]]:
+    """Keeps markers that point at `valid` passages, renumbered 1.. by first appearance.
+
+    Returns the new text and the passage numbers in citation order. "[2, 5]" with
+    only 2 valid becomes "[1]"; a marker pointing at nothing disappears.
+    """
+    allowed = set(valid)
+    order: list[int] = []
+
+    def replace(match: re.Match) -> str:
+        out = []
+        for raw in re.split(r"[,;]", match.group(1)):
+            number = int(raw)
+            if number not in allowed:
+                continue
+            if number not in order:
+                order.append(number)
+            label = f"[{order.index(number) + 1}]"
+            if label not in out:
+                out.append(label)
+        return "".join(out)
+
+    text = MARKER.sub(replace, text)
+    return tidy(text), order
+
+
+def tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+([.,;:!?)])", r"\1", text)  # space left before punctuation
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" -> "[1]"
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return text.strip()
+
+
+def strip_partial_marker(text: str) -> str:
+    """Drops a marker still being streamed ("… 600 [") so it never flashes raw."""
+    return PARTIAL_MARKER.sub("", text)
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text)
+
+
+def normalise_number(raw: str) -> str:
+    digits = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
+        return digits.replace(".", "").replace(",", "")
+    return digits.replace(",", ".")
+
+
+def numbers(text: str) -> set[str]:
+    """Figures in `text`, normalised: {"4700", "600", "3.5"}; number words included."""
+    text = strip_markers(text)
+    found = {normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
+    for word in re.findall(r"[^\W\d_]+", text.lower()):
+        if word in NUMBER_WORDS:
+            found.add(str(NUMBER_WORDS[word]))
+    return found
+
+
+def unsupported_numbers(answer: str, sources: Sequence[str], question: str = "") -> set[str]:
+    """Figures in `answer` that appear in none of `sources` nor in the question."""
+    allowed = numbers(question)
+    for source in sources:
+        allowed |= numbers(source)
+    wanted = set()
+    for raw in _NUMBER.finditer(strip_markers(answer)):  # number words may paraphrase
+        wanted.add(normalise_number(raw.group(0)))
+    return wanted - allowed

@@ -1,0 +1,88 @@
+"""Which language a question is in, and the names the prompts use for languages.
+
+lingua, restricted to the languages articlebot answers in, because a detector
+that knows 75 languages calls many short questions Latin or Tagalog. When the
+text is too short to tell ("Kursk?"), the caller's hint wins (a conversation's
+earlier language, a Discord locale), then the configured default.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+SUPPORTED = ("de", "en", "fr", "es", "it")
+NAMES = {"de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian"}
+NATIVE_NAMES = {"de": "Deutsch", "en": "English", "fr": "français", "es": "español",
+                "it": "italiano"}  # fmt: skip
+MIN_CONFIDENCE = 0.5
+
+
+class LanguageDetector:
+    def __init__(self, default: str = "en") -> None:
+        self.default = default if default in SUPPORTED else "en"
+        self._detector = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        with self._lock:
+            if self._detector is None:
+                from lingua import Language, LanguageDetectorBuilder
+
+                languages = [Language.from_iso_code_639_1(getattr(_iso(), code.upper()))
+                             for code in SUPPORTED]  # fmt: skip
+                self._detector = LanguageDetectorBuilder.from_languages(*languages).build()
+            return self._detector
+
+    def detect(self, text: str, hint: str | None = None) -> str:
+        """ISO 639-1 code of `text`, one of `SUPPORTED`."""
+        fallback = hint if hint in SUPPORTED else self.default
+        letters = sum(ch.isalpha() for ch in text)
+        if letters < 3:
+            return fallback
+        values = self._get().compute_language_confidence_values(text)
+        if not values:
+            return fallback
+        best = values[0]
+        code = best.language.iso_code_639_1.name.lower()
+        threshold = MIN_CONFIDENCE if letters >= 20 else 0.75
+        if best.value >= threshold:
+            return code
+        # Short and unsure: the function words of a question are the surest sign.
+        return _function_word_vote(text) or fallback
+
+    __call__ = detect
+
+
+FUNCTION_WORDS = {
+    "de": "wer wie was wann wo warum wieviel wieviele welche welcher welches ist sind war waren "
+    "der die das den dem des und oder nicht ein eine einen von mit zu im am über für auch "
+    "hat haben wurde wurden davon dass es sie er ich du bitte zusammen",
+    "en": "who what when where why how which whom is are was were the a an and or not of with "
+    "to in on about for also has have had did does do many much it they he i you please",
+    "fr": "qui que quoi quand où pourquoi comment combien quel quelle quels quelles est sont "
+    "était le la les un une des du et ou ne pas de avec dans sur pour aussi a ont il elle",
+    "es": "quién qué cuándo dónde por cómo cuántos cuántas cuál es son era el la los las un una "
+    "y o no de con en sobre para también ha han",
+    "it": "chi che cosa quando dove perché come quanti quante quale è sono era il lo la gli le "
+    "un una e o non di con in su per anche ha hanno",
+}
+_FUNCTION_SETS = {code: set(words.split()) for code, words in FUNCTION_WORDS.items()}
+
+
+def _function_word_vote(text: str) -> str | None:
+    words = [w.lower() for w in re.findall(r"\w+", text)]
+    votes = {code: sum(w in vocab for w in words) for code, vocab in _FUNCTION_SETS.items()}
+    best = max(votes.values())
+    winners = [code for code, n in votes.items() if n == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _iso():
+    from lingua import IsoCode639_1
+
+    return IsoCode639_1
+
+
+def language_name(code: str) -> str:
+    return NAMES.get(code, "English")

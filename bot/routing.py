@@ -1,0 +1,99 @@
+"""What kind of request a message is: a question, a summary, an exact quote, or a task
+articlebot does not do.
+
+Rules, not a model: they are instant, deterministic and testable, and a wrong
+route is cheap (a summary request routed as a question still gets a cited
+answer). The patterns cover the languages articlebot answers in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SUMMARY = re.compile(
+    r"\b(summar(y|ies|i[sz]e|i[sz]ing)|sum (it )?up|tl;?dr|overview|gist|main points|"
+    r"what is (the article|it) about|what's (the article|it) about|"
+    r"zusammenfass\w*|fass\w* .*zusammen|überblick|kernaussage\w*|worum geht|"
+    r"résum\w*|resum\w*|de quoi parle|riassun\w*|sintesi|riepilog\w*)\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(
+    r"\b(quote|quotation|verbatim|word for word|word-for-word|exact (words|wording|sentence)|"
+    r"zitier\w*|zitat\w*|wörtlich\w*|wortwörtlich\w*|wortlaut|"
+    r"cit(e|er|ez|ation)|mot pour mot|textuellement|"
+    r"cita\w*|textual\w*|testual\w*|letteral\w*)\b",
+    re.IGNORECASE,
+)
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+|the\s+|your\s+|my\s+|previous\s+|"
+    r"prior\s+|above\s+|earlier\s+|system\s+)*(instructions?|rules|prompts?|guidelines|constraints)|"
+    r"system\s*(override|prompt)|\byou are now\b|\bfrom now on,? you\b|\bact as (if you|my|an? ai)\b|"
+    r"\bpretend (to be|you)\b|\brole-?play\b|\bjailbreak\b|\bdeveloper mode\b|"
+    r"\b(write|tell|compose|sing|generate|make up)\s+(me\s+|us\s+)?(a|an|some|another)?\s*"
+    r"(\w+\s+)?(poem|joke|song|story|limerick|haiku|essay|code|script|rap)s?\b|"
+    r"ignorier\w*\s+(alle\s+|deine\s+|die\s+|vorherigen\s+|bisherigen\s+)*(anweisung|regel|instruktion)|"
+    r"vergiss\s+(alle\s+|deine\s+|die\s+)*(anweisung|regel)|\bdu bist (jetzt|nun|ab sofort)\b|"
+    r"\b(schreib|dicht|erzähl)\w*\s+(mir\s+|uns\s+)?(ein|einen|eine)\s+(\w+\s+)?(gedicht|witz|lied|geschichte)|"
+    r"ignore[rz]?\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles|consignes)|"
+    r"\btu es (maintenant|désormais)\b|oublie\w*\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles)|"
+    r"<\|im_start\|>|\[/?INST\]|^\s*(system|assistant)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTE_WORDS = re.compile(
+    r"\b(please|bitte|s'il (te|vous) plaît|give me|gib mir|show me|zeig\w* mir|"
+    r"the (exact )?(sentence|passage|line)|den satz|die stelle|la phrase|"
+    r"(about|on|über|zu|sur|de|à propos de)\s+(?=\w)|from the article|aus dem artikel|de l'article|"
+    r"im artikel|in the article)\b",
+    re.IGNORECASE,
+)
+_FOCUS = re.compile(
+    r"\b(about|on|regarding|concerning|über|zu|zum|zur|bezüglich|sur|concernant|su|sobre)\s+(.+)$",
+    re.IGNORECASE,
+)
+_GENERIC_FOCUS = re.compile(
+    r"^(the |this |den |die |das |dem |l'|le |la |il |el )?(whole |ganzen |gesamten )?"
+    r"(article|artikel|text|story|news|bericht|nachricht|texte|articolo|artículo)s?\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # "ask", "summary", "quote" or "off_task"
+    query: str  # what to search for
+    focus: str | None = None  # summaries only
+
+
+def route(question: str) -> Route:
+    if _INJECTION.search(question):
+        return Route("off_task", question)
+    if _SUMMARY.search(question):
+        return Route("summary", question, focus=summary_focus(question))
+    if _QUOTE.search(question):
+        return Route("quote", quote_query(question))
+    return Route("ask", question)
+
+
+def is_injection(text: str) -> bool:
+    return bool(_INJECTION.search(text))
+
+
+def quote_query(question: str) -> str:
+    """The topic of a quote request: instruction words removed, for retrieval."""
+    stripped = _QUOTE.sub(" ", question)
+    stripped = _QUOTE_WORDS.sub(" ", stripped)
+    stripped = re.sub(r"\s+", " ", stripped).strip(" .,:;!?")
+    return stripped if len(stripped) >= 3 else question
+
+
+def summary_focus(question: str) -> str | None:
+    """ "Summarise what it says about Kursk" -> "Kursk"; a plain summary request -> None."""
+    match = _FOCUS.search(question)
+    if not match:
+        return None
+    focus = match.group(2).strip(" .?!:;\"'")
+    focus = re.sub(r"\s+(sagt|schreibt|berichtet|says|writes|reports|dit|écrit)$", "", focus)
+    if not focus or _GENERIC_FOCUS.match(focus) or _SUMMARY.search(focus):
+        return None
+    return focus

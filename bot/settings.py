@@ -1,0 +1,206 @@
+"""The one `Settings` object: defaults, then a TOML file, then `ARTICLEBOT_*` variables.
+
+Precedence (highest first): arguments given to `Settings(...)`, environment
+variables (`ARTICLEBOT_TOP_K=3`, nested with `__`: `ARTICLEBOT_DISCORD__ALLOW_DMS=false`),
+the TOML file named by `ARTICLEBOT_CONFIG` (default `./articlebot.toml` when
+it exists), then the defaults below.
+
+The Discord token is deliberately not a setting: it is read from the
+environment by the Discord front end only, so it can never sit in a config
+file or be printed with the settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DOCUMENT = PROJECT_ROOT / "data" / "nordkorea-truppen-kursk.de.txt"
+DEFAULT_LLM = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+DEFAULT_EMBEDDER = "embeddinggemma-300m"
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback) / "articlebot"
+
+
+class DiscordSettings(BaseModel):
+    """The `[discord]` table. Empty allow-lists mean everyone."""
+
+    allowed_guilds: list[int] = Field(default_factory=list, description="Guild ids served.")
+    allowed_channels: list[int] = Field(default_factory=list, description="Channel ids served.")
+    allowed_roles: list[int] = Field(
+        default_factory=list, description="Role ids whose members may ask (guilds only)."
+    )
+    admins: list[int] = Field(
+        default_factory=list, description="User ids allowed to /ingest and /remove."
+    )
+    allow_dms: bool = Field(default=True, description="Answer in direct messages.")
+    threads: bool = Field(
+        default=False, description="Each /ask in a channel opens a thread for its follow-ups."
+    )
+    message_content: bool = Field(
+        default=True,
+        description="Request the privileged Message Content intent (mentions and replies). "
+        "Set false to run slash commands only.",
+    )
+    sharded: bool = Field(
+        default=False, description="Use AutoShardedClient (recommended past ~1,000 guilds)."
+    )
+    queue_size: int = Field(default=20, ge=1, le=1000, description="Waiting requests at most.")
+    cooldown_s: float = Field(default=0.0, ge=0, le=3600, description="Per-user cooldown.")
+    stream_interval_s: float = Field(
+        default=1.0, ge=1.0, le=10.0, description="Least time between two edits of a message."
+    )
+    history_depth: int = Field(
+        default=6, ge=0, le=20, description="Earlier turns read from a reply chain or thread."
+    )
+    sync_guild: int | None = Field(
+        default=None, description="Sync slash commands to this guild at start (instant)."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ARTICLEBOT_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # -- where things live ------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"),
+        description="Index and state (the embedded Chroma database lives under it).",
+    )
+    models_dir: Path = Field(
+        default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "models",
+        description="Where `articlebot models fetch` assembles and finds model weights.",
+    )
+    default_documents: list[Path] = Field(
+        default_factory=lambda: [DEFAULT_DOCUMENT],
+        description="Ingested by `articlebot ingest` without paths and by `articlebot run`.",
+    )
+
+    # -- models -------------------------------------------------------------------------
+    llm_model: str = Field(
+        default=DEFAULT_LLM, description="A manifest model name or a path to any GGUF file."
+    )
+    embed_model: str = Field(
+        default=DEFAULT_EMBEDDER,
+        description="A manifest model name or a path to a sentence-transformers folder.",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="An OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) used "
+        "instead of the in-process model.",
+    )
+    llm_api_key: str = Field(default="sk-local", description="Sent to llm_url as bearer token.")
+    llm_parallel: int = Field(
+        default=1, ge=1, le=64, description="Concurrent generations (only with llm_url)."
+    )
+    n_ctx: int = Field(default=4096, ge=512, le=32768, description="llama.cpp context size.")
+    n_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 2, ge=1, le=256, description="CPU threads."
+    )
+    n_batch: int = Field(default=512, ge=8, le=4096, description="llama.cpp batch size.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    seed: int = Field(default=7)
+
+    # -- store --------------------------------------------------------------------------
+    chroma_url: str | None = Field(
+        default=None,
+        description="A Chroma server (http://host:port) used instead of the embedded store.",
+    )
+    collection_prefix: str = Field(default="articlebot", pattern=r"^[a-zA-Z0-9][\w-]{1,40}$")
+
+    # -- retrieval and answering --------------------------------------------------------
+    top_k: int = Field(
+        default=1,
+        ge=1,
+        le=20,
+        description="Passages given to the model. One wins on the dev questions: the 1.5B "
+        "model mixes up figures across passages, and the embedder ranks the right "
+        "sentence first for 30 of 33 of them.",
+    )
+    passage_margin: float = Field(
+        default=0.12,
+        ge=0.0,
+        le=2.0,
+        description="With top_k > 1: passages scoring this far below the best are left out.",
+    )
+    hybrid_search: bool = Field(
+        default=False,
+        description="Fuse BM25 with the embedder by reciprocal rank. Off: on the dev "
+        "questions it lowered hit@1 from 30/33 to 24/33 (see README).",
+    )
+    quote_k: int = Field(default=3, ge=1, le=20, description="Passages /quote returns.")
+    min_score: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="Below this cosine similarity of the best passage, decline without "
+        "calling the model.",
+    )
+    max_question_chars: int = Field(default=2000, ge=10, le=100_000)
+    max_tokens: int = Field(default=200, ge=16, le=4096, description="Answer token bound.")
+    summary_max_tokens: int = Field(default=320, ge=16, le=4096)
+    generation_timeout_s: float = Field(
+        default=60.0, gt=0, le=3600, description="Time budget of one generation."
+    )
+    default_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @field_validator("data_dir", "models_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_state_dir(self) -> Path:
+        """Saved prompt-prefix states: a cache, next to the models it depends on."""
+        return self.models_dir.parent / "llm-state"
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as shown to operators (`articlebot config`); holds no secret."""
+        shown = self.model_dump(mode="json")
+        shown["llm_api_key"] = "***"
+        return shown
+
+
+def config_path() -> Path | None:
+    named = os.environ.get("ARTICLEBOT_CONFIG")
+    if named:
+        return Path(named).expanduser()
+    local = Path("articlebot.toml")
+    return local if local.exists() else None
