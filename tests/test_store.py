@@ -1,0 +1,149 @@
+import sqlite3
+
+import pytest
+
+from bot.errors import StoreError
+from retrieval.ingest import ingest_paths, remove_document
+from retrieval.store import ChromaStore, make_client
+from tests.conftest import ARTICLE, ARTICLE_ID
+from tests.fakes import ToyEmbedder
+
+
+def detect(_text):
+    return "de"
+
+
+def ingest(store, *paths):
+    return ingest_paths(paths, store=store, embedder=ToyEmbedder(), detect_language=detect)
+
+
+@pytest.fixture
+def store(chroma_client, settings):
+    return ChromaStore(chroma_client, prefix=settings.collection_prefix)
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_ingest_then_reingest_changes_nothing(store):
+    first = ingest(store, ARTICLE)
+    assert (first.added, first.chunks) == ([ARTICLE_ID], 19)
+    generation = store.generation()
+    again = ingest(store, ARTICLE)
+    assert (again.added, again.updated, again.unchanged) == ([], [], [ARTICLE_ID])
+    assert store.generation() == generation
+    [info] = store.documents()
+    assert (info.doc_id, info.chunks, info.chars, info.lang) == (ARTICLE_ID, 19, 2959, "de")
+
+
+def test_stored_document_and_chunks_round_trip(store):
+    ingest(store, ARTICLE)
+    text = ARTICLE.read_text(encoding="utf-8")
+    assert store.document(ARTICLE_ID).text == text
+    chunks = store.chunks()
+    assert [s.chunk.index for s in chunks] == list(range(19))
+    assert all(text[s.chunk.start : s.chunk.end] == s.chunk.text for s in chunks)
+
+
+def test_query_returns_cosine_similarity_best_first(store):
+    ingest(store, ARTICLE)
+    sentence = store.chunks()[6].chunk.text
+    hits = store.query(ToyEmbedder.vector(sentence), 3)
+    assert hits[0][0].chunk.text == sentence
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert hits[0][1] >= hits[1][1] >= hits[2][1]
+
+
+def test_update_and_remove_keep_other_documents(store, tmp_path):
+    other = write(tmp_path, "other.txt", "Ein zweiter Artikel. Er hat zwei Sätze.")
+    ingest(store, ARTICLE, other)
+    assert [d.doc_id for d in store.documents()] == [ARTICLE_ID, "other"]
+    write(tmp_path, "other.txt", "Ein geänderter Artikel.")
+    report = ingest(store, other)
+    assert report.updated == ["other"]
+    assert store.document("other").text == "Ein geänderter Artikel."
+    assert len(store.chunks()) == 19 + 1
+    assert remove_document("other", store=store) is True
+    assert remove_document("other", store=store) is False
+    assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
+
+
+def test_a_failed_ingest_leaves_the_previous_index_served(store, tmp_path, monkeypatch):
+    ingest(store, ARTICLE)
+    before = store.generation()
+
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt  # as if killed half-way through writing
+
+    monkeypatch.setattr(store, "_write_document", die)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, write(tmp_path, "new.txt", "Neuer Text."))
+    assert store.generation() == before
+    assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
+    assert len(store.chunks()) == 19
+
+
+def test_stale_generations_are_swept(store, tmp_path):
+    ingest(store, ARTICLE)
+    store._create_generation("g0abandoned")  # left behind by a killed process
+    ingest(store, write(tmp_path, "b.txt", "Noch ein Text."))
+    names = [c.name for c in store.client.list_collections() if c.name.startswith(store.prefix)]
+    active = store.generation()
+    assert sorted(names) == sorted(
+        [f"{store.prefix}_meta", f"{store.prefix}_{active}_docs", f"{store.prefix}_{active}_chunks"]
+    )
+
+
+def test_bad_path_fails_before_touching_the_index(store, tmp_path):
+    ingest(store, ARTICLE)
+    before = store.generation()
+    from bot.errors import InputError
+
+    with pytest.raises(InputError, match="does not exist"):
+        ingest(store, write(tmp_path, "ok.txt", "Gut."), tmp_path / "missing.txt")
+    assert store.generation() == before
+
+
+def test_corrupt_index_names_the_rebuild(tmp_path):
+    path = tmp_path / "chroma"
+    client = make_client(chroma_url=None, path=path)
+    ingest(ChromaStore(client, prefix="c", where=str(path)), ARTICLE)
+    (path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="ingest --rebuild"):
+        store = ChromaStore(make_client(chroma_url=None, path=tmp_path / "chroma"), prefix="c",
+                            where=str(path))  # fmt: skip
+        store.documents()
+
+
+def test_locked_index_says_so(store, tmp_path, monkeypatch):
+    """Chroma surfaces SQLite's "database is locked" as a plain exception; it becomes a
+    one-line StoreError that says what to do."""
+    ingest(store, ARTICLE)
+
+    def locked(*args, **kwargs):
+        raise RuntimeError("error returned from database: (code: 5) database is locked")
+
+    monkeypatch.setattr(store.client, "create_collection", locked)
+    with pytest.raises(StoreError, match="locked by another process"):
+        ingest(store, write(tmp_path, "x.txt", "Gesperrt."))
+    assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
+
+
+def test_concurrent_ingest_is_detected(store, tmp_path, monkeypatch):
+    ingest(store, ARTICLE)
+    real_write = store._write_document
+    other = ChromaStore(store.client, prefix=store.prefix)
+
+    def meanwhile(*args, **kwargs):
+        real_write(*args, **kwargs)
+        if not getattr(meanwhile, "done", False):
+            meanwhile.done = True
+            ingest(other, write(tmp_path, "b.txt", "Ein anderer Prozess."))
+
+    monkeypatch.setattr(store, "_write_document", meanwhile)
+    with pytest.raises(StoreError, match="another ingest changed the index"):
+        ingest(store, write(tmp_path, "a.txt", "Dieser Prozess."))
+    assert [d.doc_id for d in store.documents()] == ["b", ARTICLE_ID]
