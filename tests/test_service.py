@@ -1,0 +1,136 @@
+"""The async service: arrival order, one generation at a time, bounded line, cooldown."""
+
+import asyncio
+import re
+import threading
+
+import pytest
+
+from bot.errors import BusyError, CooldownError, InputError
+from bot.service import AnswerService
+
+
+def echo(messages):
+    question = re.search(r"^Question: (.*)$", messages[-1].content, re.MULTILINE).group(1)
+    return f"SOURCES: 1\nANSWER: {question} [1]"
+
+
+def question(i: int) -> str:
+    return f"Frage {i}: Wie viele Verluste erlitt Nordkorea an den Fronten?"
+
+
+async def test_fifty_questions_at_once_are_answered_in_arrival_order(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.001
+    service = AnswerService(fake_app.answerer, queue_size=100)
+    answers = await asyncio.gather(*(service.ask(question(i), user_id=i) for i in range(50)))
+    assert [a.answer for a in answers] == [f"{question(i)} [1]" for i in range(50)]
+    asked = [re.search(r"Frage (\d+)", r[-1].content).group(1) for r in fake_app.llm.requests]
+    assert asked == [str(i) for i in range(50)]
+    assert fake_app.llm.max_seen == 1
+    assert (service.waiting, service.running, service.served) == (0, 0, 50)
+
+
+async def test_a_full_line_answers_busy_at_once_and_loses_nothing(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.01
+    service = AnswerService(fake_app.answerer, queue_size=3)
+    first = asyncio.create_task(service.ask(question(0)))
+    await asyncio.sleep(0.05)  # the first one is generating
+    queued = [asyncio.create_task(service.ask(question(i))) for i in (1, 2, 3)]
+    await asyncio.sleep(0)
+    assert service.waiting == 3
+    with pytest.raises(BusyError) as busy:
+        await service.ask(question(4))
+    assert busy.value.key == "busy"
+    answers = await asyncio.gather(first, *queued)
+    assert [a.answer for a in answers] == [f"{question(i)} [1]" for i in range(4)]
+
+
+async def test_waiting_requests_learn_their_place(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.01
+    service = AnswerService(fake_app.answerer)
+    places = {1: [], 2: [], 3: []}
+    tasks = [asyncio.create_task(service.ask(question(0), on_position=places.setdefault(0, []).append))]
+    await asyncio.sleep(0.02)
+    for i in (1, 2, 3):
+        tasks.append(asyncio.create_task(service.ask(question(i), on_position=places[i].append)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert places == {0: [], 1: [1], 2: [2, 1], 3: [3, 2, 1]}
+
+
+async def test_cooldown_per_user(fake_app):
+    fake_app.llm.replies = [echo]
+    now = [100.0]
+    service = AnswerService(fake_app.answerer, cooldown_s=30, clock=lambda: now[0])
+    await service.ask(question(1), user_id=7)
+    now[0] += 10
+    with pytest.raises(CooldownError) as caught:
+        await service.ask(question(2), user_id=7)
+    assert caught.value.retry_after == pytest.approx(20)
+    assert caught.value.values == {"seconds": 20}
+    await service.ask(question(3), user_id=8)  # someone else is not held up
+    now[0] += 21
+    await service.ask(question(4), user_id=7)
+
+
+async def test_bad_input_never_takes_a_place(fake_app):
+    service = AnswerService(fake_app.answerer)
+    with pytest.raises(InputError):
+        await service.ask("   ")
+    assert (service.waiting, fake_app.llm.requests) == (0, [])
+
+
+async def test_streamed_text_arrives_on_the_event_loop(fake_app):
+    fake_app.llm.replies = ["SOURCES: 1\nANSWER: Nordkorea erlitt 600 Tote [1]."]
+    service = AnswerService(fake_app.answerer)
+    loop_thread = threading.get_ident()
+    seen = []
+
+    async def on_text(text):
+        seen.append((text, threading.get_ident()))
+
+    answer = await service.ask(question(1), on_text=on_text)
+    await asyncio.sleep(0)
+    assert seen[-1] == (answer.answer, loop_thread)
+    assert {t for _, t in seen} == {loop_thread}
+
+
+async def test_a_cancelled_wait_leaves_the_line(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.01
+    service = AnswerService(fake_app.answerer)
+    first = asyncio.create_task(service.ask(question(0)))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(service.ask(question(1)))
+    third = asyncio.create_task(service.ask(question(2)))
+    await asyncio.sleep(0)
+    second.cancel()
+    results = await asyncio.gather(first, second, third, return_exceptions=True)
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert results[2].answer == f"{question(2)} [1]"
+    assert service.waiting == 0
+
+
+async def test_quote_does_not_wait_for_the_model(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.05
+    service = AnswerService(fake_app.answerer)
+    slow = asyncio.create_task(service.ask(question(0)))
+    await asyncio.sleep(0.05)
+    hits = await service.quote("die toten Soldaten in Russland eingeäschert", k=1)
+    assert not slow.done()
+    assert [(h.start, h.end) for h in hits] == [(887, 1065)]
+    await slow
+
+
+async def test_server_backends_run_several_generations_at_once(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.01
+    fake_app.llm.max_concurrency = 2
+    service = AnswerService(fake_app.answerer)
+    assert service.max_concurrency == 2
+    await asyncio.gather(*(service.ask(question(i)) for i in range(6)))
+    assert fake_app.llm.max_seen == 2
