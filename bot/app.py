@@ -26,6 +26,16 @@ from retrieval.store import ChromaStore, make_client
 log = logging.getLogger(__name__)
 
 
+def forget_chroma_system(path: Path) -> None:
+    """Chroma caches one database handle per path and process; drop it after the
+    directory was moved away, so the next client opens a fresh database there."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in [k for k in SharedSystemClient._identifier_to_system if k == str(path)]:
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+
+
 class App:
     def __init__(
         self,
@@ -153,6 +163,7 @@ class App:
             shutil.rmtree(backup, ignore_errors=True)
             path.rename(backup)  # kept, in case someone wants to inspect it
             log.warning("moved the old index to %s", backup)
+        forget_chroma_system(path)
 
     def ensure_ingested(self) -> IngestReport | None:
         """Ingests the default documents when the index is empty; None when nothing to do."""

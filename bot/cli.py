@@ -117,16 +117,11 @@ def _print_json(data: dict) -> None:
 
 
 def _print_answer(answer) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    console.print(answer.answer, markup=False)
+    print(answer.answer)
     if answer.citations:
-        console.print()
+        print()
         for c in answer.citations:
-            console.print(f"[bold][{c.n}][/bold] ", end="")
-            console.print(f"“{c.quote}”", markup=False, end="")
-            console.print(f" [dim]({c.doc_id}, chars {c.start}–{c.end})[/dim]")
+            print(f"[{c.n}] “{c.quote}” ({c.doc_id}, chars {c.start}–{c.end})")
 
 
 # -- documents ---------------------------------------------------------------------------

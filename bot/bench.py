@@ -1,0 +1,226 @@
+"""`articlebot bench`: how fast articlebot is on this machine, measured, printed.
+
+Runs a fixed mix of calls on the configured models and index: `/quote` lookups,
+questions (`ask`), and summaries, then the same prompts once more through raw
+llama.cpp to see what the pipeline adds. Reports:
+
+- quote_p50_ms: retrieval only, warm;
+- ask_p50_s / ask_first_token_p50_s: a whole answer, and the first streamed text;
+- summary_s: one uncached summary;
+- cold_start_s: a fresh process until it can answer (imports, models, primed prompt);
+- peak_rss_mb: the larger of this process and the cold-start process;
+- overhead_vs_llama: pipeline time / raw llama.cpp time for the same prompts and the
+  same number of generated tokens, same cache conditions;
+- tokens_per_s: generation speed (after the first token).
+
+Timings live here and in the README, never in test assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.llm import Generation, Message
+
+QUOTE_QUERIES = ["Feuerbestattung der Toten", "defence treaty", "Überraschungsoffensive im August",
+                 "workers sent to Russia", "satellites"]  # fmt: skip
+ASK_QUESTIONS = [
+    "Wie viele nordkoreanische Soldaten wurden laut NIS getötet?",
+    "How many North Korean workers were sent to Russia?",
+    "Who thanked North Korea for its sacrifices?",
+    "Wann unterzeichneten Kim und Putin den Verteidigungsvertrag?",
+    "How large was the area Ukraine captured in August?",
+    "Combien de soldats la Corée du Nord a-t-elle envoyés en mars ?",
+    "What happened to the dead soldiers' remains?",
+    "Welche Region soll Russland mit nordkoreanischer Hilfe zurückerobert haben?",
+]
+
+
+@dataclass
+class Call:
+    messages: list[Message]
+    max_tokens: int
+    stop: list[str]
+    generation: Generation
+
+
+class RecordingLLM:
+    """Wraps an LLM and keeps every request and result, to replay them raw."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.max_concurrency = inner.max_concurrency
+        self.calls: list[Call] = []
+
+    def generate(self, messages, *, max_tokens, stop=(), timeout_s=60.0, on_text=None):
+        generation = self.inner.generate(messages, max_tokens=max_tokens, stop=stop,
+                                         timeout_s=timeout_s, on_text=on_text)  # fmt: skip
+        self.calls.append(Call(list(messages), max_tokens, list(stop), generation))
+        return generation
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _p50(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cold_start(argv: list[str] | None = None) -> dict:
+    """Starts a fresh process that builds the app, loads both models, primes the prompt
+    and answers one quote; returns its own measurement."""
+    code = (
+        "import json,time,resource,psutil,os;t0=psutil.Process().create_time();"
+        "from bot.bench import _ready;r=_ready();"
+        "print(json.dumps({'cold_start_s':time.time()-t0,'prime_s':r,"
+        "'rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=os.environ.copy())  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"cold-start probe failed: {result.stderr.strip()[-300:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _ready() -> float:
+    """What a fresh process does before it can answer (used by the cold-start probe)."""
+    from bot.cli import _setup_logging, make_app
+
+    _setup_logging(False)
+    app = make_app()
+    app.ensure_ingested()
+    app.embedder.load() if hasattr(app.embedder, "load") else None
+    primed = app.answerer.prime()
+    app.answerer.quote("ready")
+    return primed
+
+
+def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> dict:
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    say("bench: cold start in a fresh process…")
+    cold = cold_start()
+
+    app = make_app()
+    app.ensure_ingested()
+    answerer = app.answerer
+    say("bench: loading models and priming the prompt…")
+    answerer.prime()
+    recorder = RecordingLLM(answerer.llm)
+    answerer.llm = recorder
+
+    say(f"bench: {len(QUOTE_QUERIES) * rounds} quote lookups…")
+    answerer.quote("warm up")
+    quote_ms = []
+    for _ in range(rounds):
+        for query in QUOTE_QUERIES:
+            t = time.perf_counter()
+            answerer.quote(query + " ")  # the space defeats the query-vector cache
+            quote_ms.append((time.perf_counter() - t) * 1000)
+
+    questions = (ASK_QUESTIONS * ((rounds + len(ASK_QUESTIONS) - 1) // len(ASK_QUESTIONS)))
+    questions = questions[: max(rounds, len(ASK_QUESTIONS))]
+    ask_s, first_s, answered = [], [], 0
+    for i, question in enumerate(questions, 1):
+        say(f"bench: ask {i}/{len(questions)}: {question}")
+        first: list[float] = []
+        t = time.perf_counter()
+        answer = answerer.ask(question, on_text=lambda _text: first.append(time.perf_counter()))
+        ask_s.append(time.perf_counter() - t)
+        if first:
+            first_s.append(first[0] - t)
+        answered += answer.answered
+    ask_calls = list(recorder.calls)
+
+    say("bench: one summary (uncached)…")
+    t = time.perf_counter()
+    answerer.summarize(language="en", focus=None)
+    summary_s = time.perf_counter() - t
+
+    say("bench: the same ask prompts through raw llama.cpp…")
+    overhead, raw_s = _raw_llama_ratio(app, ask_calls, sum(ask_s))
+
+    generated = [c.generation for c in ask_calls if c.generation.completion_tokens > 1]
+    decode_s = sum(g.total_s - (g.first_token_s or 0.0) for g in generated)
+    decode_tokens = sum(g.completion_tokens - 1 for g in generated)
+    prompt_eval = [g.timings.get("prompt_eval_s") for g in generated if g.timings.get("prompt_eval_s")]
+    report = {
+        "quote_p50_ms": round(_p50(quote_ms), 1),
+        "ask_p50_s": round(_p50(ask_s), 2),
+        "ask_first_token_p50_s": round(_p50(first_s), 2) if first_s else None,
+        "summary_s": round(summary_s, 2),
+        "cold_start_s": round(cold["cold_start_s"], 2),
+        "peak_rss_mb": round(max(_rss_mb(), cold["rss_mb"]), 0),
+        "overhead_vs_llama": round(overhead, 3) if overhead else None,
+        "tokens_per_s": round(decode_tokens / decode_s, 1) if decode_s else None,
+        "prompt_eval_p50_s": round(_p50(prompt_eval), 2) if prompt_eval else None,
+        "asks": len(ask_s),
+        "answered": answered,
+        "llm_calls": len(ask_calls),
+        "raw_llama_s": round(raw_s, 2) if raw_s else None,
+        "model": app.settings.llm_model if not app.settings.llm_url else app.settings.llm_url,
+        "threads": app.settings.n_threads,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    if as_json:
+        print(json.dumps(report))
+    else:
+        _print_table(report)
+    return report
+
+
+def _raw_llama_ratio(app, calls: list[Call], pipeline_s: float) -> tuple[float | None, float | None]:
+    """Pipeline seconds / raw llama.cpp seconds for the same prompts and token counts.
+
+    The raw run starts from the same primed prefix state and replays the calls in the
+    same order, so both see the same prompt-cache hits."""
+    llm = app.llm
+    if not hasattr(llm, "_llama") or llm._llama is None or not calls:
+        return None, None
+    llama = llm._llama
+    llama.reset()
+    total = 0.0
+    for call in calls:
+        prompt, stops = llm.render(call.messages)
+        tokens = llm.tokenize(prompt)
+        n = max(1, call.generation.completion_tokens)
+        t = time.perf_counter()
+        llm._restore_best_prefix(tokens)
+        llama.create_completion(prompt=tokens, max_tokens=n, temperature=0.0, top_k=1,
+                                repeat_penalty=1.0, stop=call.stop + stops)  # fmt: skip
+        total += time.perf_counter() - t
+    return pipeline_s / total, total
+
+
+def _print_table(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    targets = {"quote_p50_ms": "≤ 150", "ask_p50_s": "≤ 6", "ask_first_token_p50_s": "≤ 2",
+               "cold_start_s": "≤ 15", "peak_rss_mb": "≤ 4096", "overhead_vs_llama": "≤ 1.10"}  # fmt: skip
+    table = Table(title=f"articlebot bench — {time.strftime('%Y-%m-%d')} — {report['machine']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    for key, value in report.items():
+        if key == "machine":
+            continue
+        table.add_row(key, str(value), targets.get(key, ""))
+    Console().print(table)
