@@ -54,6 +54,8 @@ _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORE
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
 SUMMARY_SENTENCES = 5
+lang_unknown = "??"
+_WHY = re.compile(r"^\W*(why|warum|wieso|weshalb|weswegen|pourquoi|por ?qu[eé]|perch[eé])\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -193,23 +195,27 @@ class Answerer:
             question=neutralise(q),
             language=language_name(lang),
             history=self._history_block(history),
+            note=self.prompts.template("answer_note_why").render() if _WHY.match(q) else "",
         )
         streamer = _AnswerStreamer(on_text, len(passages)) if on_text else None
         t = time.perf_counter()
         generation = self._generate_answer(messages, streamer)
         answer = self._grounded_answer(q, lang, passages, generation)
-        if answer.reason == "unsupported_number":
-            # One correction turn: the whole conversation so far is a cached prefix,
-            # so this costs only the new tokens.
-            _, wrong = parse_reply(generation.text)
-            missing = sorted(unsupported_numbers(wrong, [p.text for p in passages], q))
-            retry = [*messages, Message("assistant", generation.text), Message(
-                "user", self.prompts.template("answer_retry").render(numbers=", ".join(missing))
-            )]  # fmt: skip
+        correction = self._correction(answer, generation, passages, q, lang)
+        if correction is not None:
+            # One correction turn: the conversation so far is a cached prefix, so this
+            # costs only the new tokens. The second reply is kept only if it is better.
+            retry = [*messages, Message("assistant", generation.text), Message("user", correction)]
             if streamer:
                 streamer.reset()
-            generation = self._generate_answer(retry, streamer)
-            answer = self._grounded_answer(q, lang, passages, generation)
+            second = self._generate_answer(retry, streamer)
+            revised = self._grounded_answer(q, lang, passages, second)
+            if revised.answered and (not answer.answered or len(
+                    self._untranslated(revised.answer, passages, q, lang)) < len(
+                    self._untranslated(answer.answer, passages, q, lang))):  # fmt: skip
+                answer = revised
+            elif on_text and answer.answered:
+                on_text(answer.answer)  # the streamed retry was not kept
         generate_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms.update(
             retrieve=retrieve_ms,
@@ -217,6 +223,40 @@ class Answerer:
             total=(time.perf_counter() - started) * 1000,
         )
         return answer
+
+    def _correction(self, answer: Answer, generation: Generation, passages, q: str, lang: str) -> str | None:
+        """What to tell the model when its reply failed a check worth one more try."""
+        if answer.reason == "unsupported_number":
+            _, wrong = parse_reply(generation.text)
+            missing = sorted(unsupported_numbers(wrong, [p.text for p in passages], q))
+            return self.prompts.template("answer_retry").render(numbers=", ".join(missing))
+        if answer.answered:
+            words = self._untranslated(answer.answer, passages, q, lang)
+            if words:
+                return self.prompts.template("answer_translate").render(
+                    words=", ".join(words), language=language_name(lang)
+                )
+        return None
+
+    def _untranslated(self, text: str, passages: Sequence[Passage], q: str, lang: str) -> list[str]:
+        """Words of the passages' language copied into an answer in another language."""
+        sources = {self._doc_lang(p.doc_id) for p in passages} - {lang}
+        if not sources:
+            return []
+        passage_words = set()
+        for p in passages:
+            passage_words |= set(re.findall(r"[^\W\d_]+", p.text))
+        asked = {w.lower() for w in re.findall(r"[^\W\d_]+", q)}
+        found = []
+        for word in re.findall(r"[^\W\d_]{5,}", strip_markers(text)):
+            if word in passage_words and word.lower() not in asked and word not in found:
+                if any(self.detector.confidence(word, src) >= 0.9 for src in sources):
+                    found.append(word)
+        return found
+
+    def _doc_lang(self, doc_id: str) -> str:
+        document = self.searcher.document(doc_id)
+        return document.lang if document is not None else lang_unknown
 
     def _generate_answer(self, messages: list[Message], streamer) -> Generation:
         return self.llm.generate(
@@ -333,7 +373,7 @@ class Answerer:
         spent = 0.0
         prefix, _ = self.prompts.chat(
             "answer", examples="answer_examples", passages="", question="", language="",
-            history="",
+            history="", note="",
         )  # fmt: skip
         spent += prime(prefix)
         prefix, _ = self.prompts.chat(

@@ -53,6 +53,13 @@ class LanguageDetector:
 
     __call__ = detect
 
+    def confidence(self, text: str, lang: str) -> float:
+        """How sure the detector is that `text` (a word, say) is in `lang`."""
+        for value in self._get().compute_language_confidence_values(text):
+            if value.language.iso_code_639_1.name.lower() == lang:
+                return float(value.value)
+        return 0.0
+
 
 FUNCTION_WORDS = {
     "de": "wer wie was wann wo warum wieviel wieviele welche welcher welches ist sind war waren "

@@ -115,6 +115,7 @@ class PromptLibrary:
 
 
 def _squeeze(text: str) -> str:
+    text = re.sub(r"\n[ \t]*\n(?=[A-Z][a-z]+ language:)", "\n", text)  # an empty optional line
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
