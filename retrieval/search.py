@@ -47,7 +47,8 @@ class Passage:
 class _Corpus:
     """What the searcher keeps per index generation: texts, chunk order, BM25."""
 
-    def __init__(self, generation: str | None, chunks: list[StoredChunk], docs: dict[str, Document]):
+    def __init__(self, generation: str | None, chunks: list[StoredChunk], docs: dict[str, Document],
+                 *, lexical: bool = False):  # fmt: skip
         self.generation = generation
         self.chunks = chunks
         self.docs = docs
@@ -55,7 +56,7 @@ class _Corpus:
         self.vectors: dict[str, np.ndarray] = {}
         self.bm25 = None
         self.stemmer = None
-        if chunks:
+        if chunks and lexical:
             self._build_bm25()
 
     def _build_bm25(self) -> None:
@@ -67,12 +68,17 @@ class _Corpus:
         langs = [d.lang for d in self.docs.values()]
         lang = max(set(langs), key=langs.count) if langs else "en"
         self.stemmer = Stemmer.Stemmer(STEMMERS.get(lang, "english"))
-        tokens = bm25s.tokenize(
-            [s.chunk.text for s in self.chunks], stopwords=None, stemmer=self.stemmer,
-            show_progress=False,
-        )  # fmt: skip
-        self.bm25 = bm25s.BM25()
-        self.bm25.index(tokens, show_progress=False)
+        try:
+            tokens = bm25s.tokenize(
+                [s.chunk.text for s in self.chunks], stopwords=None, stemmer=self.stemmer,
+                show_progress=False,
+            )  # fmt: skip
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+        except ValueError as exc:  # nothing to index (a corpus of numbers or symbols)
+            log.info("no BM25 index: %s", exc)
+            return
+        self.bm25 = bm25
 
     def bm25_ranking(self, query: str, n: int) -> list[int]:
         if self.bm25 is None:
@@ -105,7 +111,7 @@ class Searcher:
                     doc = self.store.document(info.doc_id)
                     if doc is not None:
                         docs[doc.doc_id] = doc
-                self._corpus = _Corpus(generation, chunks, docs)
+                self._corpus = _Corpus(generation, chunks, docs, lexical=self.hybrid)
             return self._corpus
 
     def document(self, doc_id: str) -> Document | None:
