@@ -11,7 +11,12 @@ prompts, language detector) and serves every front end. A request goes:
 4. check the result in code: markers must point at given passages, figures
    must appear in a passage, and a reply without grounding becomes a decline,
    written from `prompts/messages.toml` in the user's language, never by the
-   model.
+   model. One correction turn is allowed for an invented figure or words left
+   untranslated.
+
+Summaries are extractive: the article's key sentences (the lede plus the most
+central ones, without repeats), each cited, translated by the model when the
+reader's language is not the article's.
 
 Quotes are never generated: every `Citation` is cut from the stored document
 by its offsets. `quote()` is retrieval only and never calls the model.
@@ -53,7 +58,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORECASE)
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
-SUMMARY_SENTENCES = 5
 lang_unknown = "??"
 _WHY = re.compile(r"^\W*(why|warum|wieso|weshalb|weswegen|pourquoi|por ?qu[eé]|perch[eé])\b", re.I)
 
@@ -298,25 +302,13 @@ class Answerer:
         retrieve_ms = (time.perf_counter() - t) * 1000
         if not passages:
             return self._decline(q, lang, "not_found", started)
-        prefix, messages = self.prompts.chat(
-            "summary",
-            examples="summary_examples",
-            passages=number_passages([p.text for p in passages], self._labels(passages)),
-            focus=neutralise(focus) if focus else "the whole article",
-            language=language_name(lang),
-            sentences=min(4, len(passages)),
-        )
-        streamer = _AnswerStreamer(on_text, len(passages), raw=True) if on_text else None
         t = time.perf_counter()
-        generation = self.llm.generate(
-            messages,
-            max_tokens=self.settings.summary_max_tokens,
-            stop=["\nPassages:", "\nSOURCES:"],
-            timeout_s=self.settings.generation_timeout_s,
-            on_text=streamer.feed if streamer else None,
-        )
+        texts, generation = self._summary_texts(passages, lang, on_text)
         generate_ms = (time.perf_counter() - t) * 1000
-        answer = self._grounded_summary(q, lang, passages, generation)
+        body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
+        truncated = bool(generation and generation.truncated)
+        answer = Answer(q, body, True, lang, self._citations(list(range(1, len(passages) + 1)), passages),
+                        "summary", None, truncated, {}, passages, generation)  # fmt: skip
         answer.timings_ms.update(
             retrieve=retrieve_ms, generate=generate_ms,
             total=(time.perf_counter() - started) * 1000,
@@ -345,25 +337,73 @@ class Answerer:
 
     def translate(self, texts: Sequence[str], language: str) -> list[str]:
         """Machine translation of quotes, one output per input (for display only)."""
+        return self._translate(texts, language)[0]
+
+    def _translate(
+        self, texts: Sequence[str], language: str, on_line: Callable[[int, str], None] | None = None
+    ) -> tuple[list[str], Generation | None]:
         if not texts:
-            return []
+            return [], None
         _, messages = self.prompts.chat(
             "translate",
+            examples="translate_examples",
             passages=number_passages(list(texts)),
             language=language_name(language),
         )
+        found: dict[int, str] = {}
+
+        def parse(text: str, final: bool) -> None:
+            lines = text.split("\n")
+            for line in lines if final else lines[:-1]:  # the last line may still grow
+                match = re.match(r"\s*\[(\d+)\]\s*(.+)", line)
+                if match and 1 <= int(match.group(1)) <= len(texts):
+                    n = int(match.group(1))
+                    if n not in found:
+                        found[n] = fix_number_spacing(match.group(2).strip())
+                        if on_line:
+                            on_line(n, found[n])
+
+        streamed = []
         generation = self.llm.generate(
             messages,
-            max_tokens=min(1024, 80 * len(texts) + 40),
-            stop=["\nPassages:"],
+            max_tokens=min(self.settings.translate_max_tokens, 100 * len(texts) + 40),
+            stop=["\nQuotations:", "\nRequested language:"],
             timeout_s=self.settings.generation_timeout_s,
+            on_text=lambda piece: (streamed.append(piece), parse("".join(streamed), False)),
         )
-        found: dict[int, str] = {}
-        for line in generation.text.splitlines():
-            match = re.match(r"\s*\[(\d+)\]\s*(.+)", line)
-            if match and 1 <= int(match.group(1)) <= len(texts):
-                found.setdefault(int(match.group(1)), match.group(2).strip())
-        return [found.get(i, "") for i in range(1, len(texts) + 1)]
+        parse(generation.text, True)
+        return [found.get(i, "") for i in range(1, len(texts) + 1)], generation
+
+    def _summary_texts(
+        self, passages: list[Passage], lang: str, on_text: TextCallback | None
+    ) -> tuple[list[str], Generation | None]:
+        """The summary's sentences: the key passages themselves, translated when the
+        reader's language is not the article's. A translation that loses or invents a
+        figure is replaced by the original sentence."""
+        texts = [p.text for p in passages]
+        foreign = [i for i, p in enumerate(passages) if self._doc_lang(p.doc_id) != lang]
+
+        def show() -> None:
+            if on_text:
+                on_text(" ".join(append_markers(t, [n]) for n, t in enumerate(texts, start=1)))
+
+        if not foreign:
+            show()
+            return texts, None
+        shown = list(texts)
+
+        def on_line(n: int, text: str) -> None:
+            shown[foreign[n - 1]] = text
+            if on_text:
+                on_text(" ".join(append_markers(t, [i]) for i, t in enumerate(shown, start=1)))
+
+        translated, generation = self._translate([texts[i] for i in foreign], lang, on_line)
+        for i, text in zip(foreign, translated, strict=True):
+            original = passages[i].text
+            if (text and not unsupported_numbers(text, [original])
+                    and numbers(original, words=False) <= numbers(text)):  # fmt: skip
+                texts[i] = text
+        return texts, generation
 
     def prime(self) -> float:
         """Warms the model's fixed prompt prefixes; returns seconds spent."""
@@ -376,9 +416,8 @@ class Answerer:
             history="", note="",
         )  # fmt: skip
         spent += prime(prefix)
-        prefix, _ = self.prompts.chat(
-            "summary", examples="summary_examples", passages="", focus="", language="", sentences=0
-        )
+        prefix, _ = self.prompts.chat("translate", examples="translate_examples", passages="",
+                                      language="")  # fmt: skip
         spent += prime(prefix)
         return spent
 
@@ -415,14 +454,16 @@ class Answerer:
 
     def _summary_passages(self, focus: str | None, doc_ids) -> list[Passage]:
         if focus:
-            hits = self.searcher.search(focus, SUMMARY_SENTENCES + 1, doc_ids=doc_ids)
+            n = self.settings.summary_sentences
+            hits = self.searcher.search(focus, n, doc_ids=doc_ids)
             hits = [p for p in hits if p.score >= self.settings.min_score]
-            return sorted(hits[:SUMMARY_SENTENCES], key=lambda p: (p.doc_id, p.index))
-        candidates = self.searcher.all_passages(doc_ids)
-        if len(candidates) <= SUMMARY_SENTENCES:
+            return sorted(hits, key=lambda p: (p.doc_id, p.index))
+        candidates = [p for p in self.searcher.all_passages(doc_ids) if _is_sentence(p.text)]
+        n = self.settings.summary_sentences
+        if len(candidates) <= n:
             return candidates
         vectors = self.searcher.vectors(candidates)
-        chosen = select_key_sentences(candidates, vectors, SUMMARY_SENTENCES)
+        chosen = select_key_sentences(candidates, vectors, n)
         return sorted(chosen, key=lambda p: (p.doc_id, p.index))
 
     @staticmethod
@@ -483,35 +524,6 @@ class Answerer:
         if generation.truncated:
             body = f"{body} {self.prompts.message('truncated', lang)}"
         return Answer(q, body, True, lang, citations, "answer", None, generation.truncated,
-                      {}, passages, generation)  # fmt: skip
-
-    def _grounded_summary(
-        self, q: str, lang: str, passages: list[Passage], generation: Generation
-    ) -> Answer:
-        text = re.sub(r"^\s*(SUMMARY|ANSWER|ZUSAMMENFASSUNG)\s*:\s*", "",
-                      fix_number_spacing(generation.text.strip()), flags=re.IGNORECASE)  # fmt: skip
-        given = list(range(1, len(passages) + 1))
-        kept = []
-        for sentence in split_sentences(text):
-            cited = [n for n in markers(sentence) if n in given]
-            if not cited:
-                cited = _supporting(sentence, passages)
-                if not cited:
-                    continue  # a summary sentence without evidence is dropped
-                sentence = append_markers(strip_markers(sentence), cited)
-            sources = [passages[n - 1].text for n in cited]
-            if unsupported_numbers(sentence, sources):
-                others = [p.text for p in passages]
-                if unsupported_numbers(sentence, others):
-                    continue
-            kept.append(sentence)
-        if not kept:
-            return self._decline_after(q, lang, "ungrounded", passages, generation)
-        body, order = renumber(" ".join(kept), given)
-        citations = self._citations(order, passages)
-        if generation.truncated:
-            body = f"{body} {self.prompts.message('truncated', lang)}"
-        return Answer(q, body, True, lang, citations, "summary", None, generation.truncated,
                       {}, passages, generation)  # fmt: skip
 
     def _quote_answer(self, q: str, query: str, lang: str, doc_ids, started: float) -> Answer:
@@ -597,21 +609,6 @@ def parse_reply(text: str) -> tuple[list[int] | None, str]:
     return sources, body.strip()
 
 
-def split_sentences(text: str) -> list[str]:
-    """Summary sentences, each with the markers that follow it."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÀ-Ý\"„“«(\-•*])|(?:\s*\n\s*)+", text.strip())
-    sentences = []
-    for part in parts:
-        part = re.sub(r"^[-•*]\s*", "", part.strip())
-        if not part:
-            continue
-        if re.fullmatch(r"(\[\d+\]\s*)+[.]?", part) and sentences:
-            sentences[-1] += " " + part  # a marker that slipped past the full stop
-        else:
-            sentences.append(part)
-    return sentences
-
-
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{4,}", text.lower())}
 
@@ -650,11 +647,16 @@ def select_key_sentences(passages: list[Passage], vectors: np.ndarray, n: int) -
             if i in chosen:
                 continue
             redundancy = max((sims[i, j] for j in chosen), default=0.0)
-            score = 0.7 * relevance[i] - 0.3 * redundancy
+            score = 0.5 * relevance[i] - 0.5 * redundancy
             if score > best_score:
                 best, best_score = i, score
         chosen.append(best)
     return [passages[i] for i in chosen]
+
+
+def _is_sentence(text: str) -> bool:
+    """A full sentence, not a heading or a fragment: summaries are built from these."""
+    return len(text) >= 40 and text.rstrip("\"'“”»)").endswith((".", "!", "?"))
 
 
 def _copy_for(cached: Answer, q: str, started: float) -> Answer:

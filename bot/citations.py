@@ -21,7 +21,11 @@ from retrieval.search import Passage
 
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 PARTIAL_MARKER = re.compile(r"\[[\d,;\s]*$")
-_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+(?![\d])|(?<![\w])\d+(?:[.,]\d+)?")
+# A grouped number keeps one separator throughout ("4.700", "10 000"), so "4.700 600" is two.
+_NUMBER = re.compile(
+    r"(?<![\w.,])\d{1,3}(?P<sep>[.,\u202f\u00a0 ])\d{3}(?:(?P=sep)\d{3})*(?![\d])"
+    r"|(?<![\w])\d+(?:[.,]\d+)?"
+)
 
 NUMBER_WORDS = {
     # German, English, French: 0-20 and tens, as they appear in news text.
@@ -123,10 +127,12 @@ def normalise_number(raw: str) -> str:
     return digits.replace(",", ".")
 
 
-def numbers(text: str) -> set[str]:
+def numbers(text: str, *, words: bool = True) -> set[str]:
     """Figures in `text`, normalised: {"4700", "600", "3.5"}; number words included."""
     text = strip_markers(text)
     found = {normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
+    if not words:
+        return found
     for word in re.findall(r"[^\W\d_]+", text.lower()):
         if word in NUMBER_WORDS:
             found.add(str(NUMBER_WORDS[word]))

@@ -68,6 +68,20 @@ class DiscordSettings(BaseModel):
     sync_guild: int | None = Field(
         default=None, description="Sync slash commands to this guild at start (instant)."
     )
+    sync_commands: bool = Field(
+        default=True,
+        description="Sync the slash commands with Discord at start (globally, or to "
+        "sync_guild when set). Turn off once they are registered, to start faster.",
+    )
+    memory_size: int = Field(
+        default=5000, ge=10, le=1_000_000,
+        description="Answers remembered in memory, so a reply to one (even to a /ask "
+        "answer) continues its conversation.",
+    )  # fmt: skip
+    button_timeout_s: float = Field(
+        default=3600.0, ge=60, le=86400,
+        description="How long the 'Translate quotes' button under an answer works.",
+    )  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -107,7 +121,11 @@ class Settings(BaseSettings):
     )
     llm_api_key: str = Field(default="sk-local", description="Sent to llm_url as bearer token.")
     llm_parallel: int = Field(
-        default=1, ge=1, le=64, description="Concurrent generations (only with llm_url)."
+        default=1,
+        ge=1,
+        le=64,
+        description="Concurrent generations with llm_url, capped by what the server runs at "
+        "once: llama-server's --parallel slots; 1 for python -m llama_cpp.server.",
     )
     n_ctx: int = Field(default=4096, ge=512, le=32768, description="llama.cpp context size.")
     n_threads: int = Field(
@@ -154,7 +172,12 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(default=2000, ge=10, le=100_000)
     max_tokens: int = Field(default=200, ge=16, le=4096, description="Answer token bound.")
-    summary_max_tokens: int = Field(default=320, ge=16, le=4096)
+    summary_sentences: int = Field(
+        default=3, ge=1, le=12, description="Key sentences a summary is built from."
+    )
+    translate_max_tokens: int = Field(
+        default=400, ge=16, le=4096, description="Token bound of one translation call."
+    )
     generation_timeout_s: float = Field(
         default=60.0, gt=0, le=3600, description="Time budget of one generation."
     )

@@ -1,5 +1,7 @@
 """The answering core with a scripted LLM, the toy embedder and an in-process Chroma."""
 
+import re
+
 import pytest
 
 from bot.answering import Turn
@@ -122,29 +124,48 @@ def test_quote_lookup_returns_scored_passages(fake_app):
     assert fake_app.llm.requests == []
 
 
-def test_summary_sentences_are_each_cited(fake_app):
-    fake_app.llm.replies = [
-        "Nordkoreanische Truppen wurden getötet oder verletzt [1]. "
-        "Pjöngjang bestätigte die Entsendung von Kampftruppen nach Kursk [3]. "
-        "Das Wetter war schön."
-    ]
+def test_summary_in_the_articles_language_is_its_key_sentences(fake_app):
     answer = fake_app.answerer.summarize(language="de")
-    assert answer.answer == (
-        "Nordkoreanische Truppen wurden getötet oder verletzt [1]. "
-        "Pjöngjang bestätigte die Entsendung von Kampftruppen nach Kursk [2]."
+    assert fake_app.llm.requests == []  # extractive: no model needed
+    assert [c.line for c in answer.citations] == [2, 3, 8]  # the lede (2 repeats 1), then central ones
+    assert answer.answer == " ".join(
+        c.quote[:-1] + f" [{c.n}]." if c.quote.endswith(".") else f"{c.quote} [{c.n}]"
+        for c in answer.citations
     )
-    assert [c.line for c in answer.citations] == [1, 3]
     assert all(TEXT[c.start : c.end] == c.quote for c in answer.citations)
-    again = fake_app.answerer.summarize(language="de")
+
+
+def translate(messages):
+    """A stand-in translator: "EN" and the figures of each quotation, in the reply format."""
+    quotes = re.findall(r"^\[(\d+)\] (.*)$", messages[-1].content, re.MULTILINE)
+    return "\n".join(f"[{n}] EN {' '.join(re.findall(r'[0-9][0-9.]*[0-9]', q)) or 'no figures'}."
+                     for n, q in quotes)  # fmt: skip
+
+
+def test_summary_in_another_language_translates_each_key_sentence(fake_app):
+    fake_app.llm.replies = [translate]
+    seen = []
+    answer = fake_app.answerer.summarize(language="en", on_text=seen.append)
+    assert answer.answer == "EN 4.700 [1]. EN no figures [2]. EN no figures [3]."
+    assert seen[-1] == answer.answer
+    assert "Requested language: English" in fake_app.llm.last_user
+    again = fake_app.answerer.summarize(language="en")
     assert again.answer == answer.answer
     assert len(fake_app.llm.requests) == 1  # cached per index generation and language
 
 
+def test_a_translation_that_drops_a_figure_keeps_the_original(fake_app):
+    fake_app.llm.replies = ["[1] Many soldiers were hurt.\n[2] Something else.\n[3] More."]
+    answer = fake_app.answerer.summarize(language="en", focus="4.700 Verluste, darunter 600 Tote")
+    by_line = {c.line: c for c in answer.citations}
+    assert by_line[4].quote[:-1] + f" [{by_line[4].n}]." in answer.answer  # lost its figures
+
+
 def test_summary_request_in_a_question_routes_to_summary(fake_app):
-    fake_app.llm.replies = ["North Korean troops were killed or wounded [1]."]
+    fake_app.llm.replies = [translate]
     answer = fake_app.answerer.ask("Give me a short summary of the article.")
-    assert (answer.mode, answer.language, answer.answer) == (
-        "summary", "en", "North Korean troops were killed or wounded [1].")
+    assert (answer.mode, answer.language) == ("summary", "en")
+    assert answer.answer == "EN 4.700 [1]. EN no figures [2]. EN no figures [3]."
     assert "Requested language: English" in fake_app.llm.last_user
 
 
