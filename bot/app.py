@@ -12,14 +12,14 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answering import Answerer
-from bot.errors import ModelError
+from bot.errors import InputError, ModelError
 from bot.language import LanguageDetector
 from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
 from bot.settings import Settings
 from models.install import ModelInstaller, check_gguf
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
-from retrieval.ingest import IngestReport, ingest_paths, remove_document
+from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
 from retrieval.store import ChromaStore, make_client
 
@@ -148,6 +148,23 @@ class App:
         return ingest_paths(
             paths, store=self.store, embedder=self.embedder, detect_language=self.detector.detect
         )
+
+    def ingest_bytes(self, data: bytes, name: str, *, source: str | None = None) -> IngestReport:
+        """Ingests one uploaded file (.txt, .md, .html) given as bytes; its id comes from `name`."""
+        from retrieval.documents import SUPPORTED_SUFFIXES, document_from_bytes, make_doc_id
+
+        kind = SUPPORTED_SUFFIXES.get(Path(name).suffix.lower())
+        if kind is None:
+            raise InputError(
+                f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
+                f"use .txt, .md or .html",
+                key="unsupported_file",
+            )
+        document = document_from_bytes(
+            data, name=name, kind=kind, source=source or name,
+            detect_language=self.detector.detect, doc_id=make_doc_id(Path(name)),
+        )  # fmt: skip
+        return ingest_documents([document], store=self.store, embedder=self.embedder)
 
     def _wipe_index(self) -> None:
         if self.settings.chroma_url:

@@ -1,0 +1,188 @@
+"""Starting and stopping the bot: the token, one-line errors, the intent fallback, signals.
+
+Discord's HTTP API is replaced at the aiohttp boundary, so discord.py's real login code
+runs (and logs) as it would against discord.com; no network is used.
+"""
+
+import asyncio
+import logging
+import os
+import signal
+
+import aiohttp
+import discord
+import pytest
+from aiohttp.client_reqrep import ConnectionKey
+from typer.testing import CliRunner
+
+from bot import cli
+from bot.discord_bot import TOKEN_PATTERN, RedactToken, main, read_token
+from bot.errors import ArticlebotError
+
+# The shape of a real bot token, made up.
+TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+class FakeResponse:
+    """What aiohttp returns for a request to Discord, as the API would answer it."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.reason = {401: "Unauthorized", 200: "OK"}.get(status, "Error")
+        self.headers = {"content-type": "application/json"}
+        self._body = body
+
+    async def text(self, encoding="utf-8"):
+        return self._body
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+@pytest.fixture
+def discord_api(monkeypatch):
+    """Discord's REST API at aiohttp's edge; records where the token was sent."""
+    seen = []
+
+    def answer(status, body="{}", error=None):
+        def request(session, method, url, **kwargs):
+            seen.append((method, url, kwargs.get("headers", {}).get("Authorization")))
+            if error is not None:
+                raise error
+            return FakeResponse(status, body)
+
+        monkeypatch.setattr(aiohttp.ClientSession, "request", request)
+        return seen
+
+    return answer
+
+
+def test_the_token_comes_from_the_environment_or_a_file(tmp_path):
+    assert read_token({"DISCORD_TOKEN": f"  {TOKEN}\n"}) == TOKEN
+    path = tmp_path / "token"
+    path.write_text(TOKEN + "\n")
+    assert read_token({"DISCORD_TOKEN_FILE": str(path)}) == TOKEN
+    assert TOKEN_PATTERN.fullmatch(TOKEN)  # the pattern the log checks below use
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, ("DISCORD_TOKEN is not set: export DISCORD_TOKEN with the bot token from the Discord "
+             "developer portal (or DISCORD_TOKEN_FILE with the path of a file holding it)")),
+        ({"DISCORD_TOKEN": "  "}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN_FILE": "/nonexistent/token"},
+         ("cannot read the token file /nonexistent/token named by DISCORD_TOKEN_FILE "
+         "(No such file or directory)")),
+    ],
+)  # fmt: skip
+def test_a_missing_token_is_a_one_line_error_naming_the_variable(environ, message):
+    with pytest.raises(ArticlebotError) as caught:
+        read_token(environ)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_serve_without_a_token_exits_non_zero_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("ARTICLEBOT_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(cli.app, ["serve"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        ("articlebot: error: DISCORD_TOKEN is not set: export DISCORD_TOKEN with the bot token "
+         "from the Discord developer portal (or DISCORD_TOKEN_FILE with the path of a file "
+         "holding it)"),
+    ]
+
+
+async def test_a_rejected_token_is_one_line_and_the_token_is_in_no_log(
+    fake_app, discord_api, caplog
+):
+    seen = discord_api(401, '{"message": "401: Unauthorized", "code": 0}')
+    with caplog.at_level(logging.DEBUG), pytest.raises(ArticlebotError) as caught:
+        await main(fake_app, TOKEN, install_signals=False, warm=False)
+    assert str(caught.value) == (
+        "Discord rejected the bot token (DISCORD_TOKEN or DISCORD_TOKEN_FILE): copy it again "
+        "from the developer portal (Bot → Reset Token)"
+    )
+    assert seen == [("GET", "https://discord.com/api/v10/users/@me", f"Bot {TOKEN}")]
+    assert "logging in using static token" in caplog.text  # discord.py did log, at DEBUG too
+    logged = caplog.text + "".join(str(r.exc_info) for r in caplog.records)
+    assert TOKEN_PATTERN.findall(logged) == [] and TOKEN not in logged
+    assert TOKEN_PATTERN.findall(str(caught.value)) == []
+
+
+async def test_an_unreachable_discord_is_one_line(fake_app, discord_api, caplog):
+    key = ConnectionKey("discord.com", 443, True, True, None, None, None)
+    discord_api(0, error=aiohttp.ClientConnectorError(key, OSError(101, "Network is unreachable")))
+    with caplog.at_level(logging.DEBUG), pytest.raises(ArticlebotError) as caught:
+        await main(fake_app, TOKEN, install_signals=False, warm=False)
+    assert str(caught.value) == (
+        "cannot reach Discord (Cannot connect to host discord.com:443 ssl:default [Network is "
+        "unreachable]); check the network connection or proxy"
+    )
+    assert TOKEN_PATTERN.findall(caplog.text) == []
+
+
+async def test_without_the_intent_granted_it_restarts_with_slash_commands_only(
+    fake_app, monkeypatch, caplog
+):
+    starts = []
+
+    async def start(self, token, *, reconnect=True):
+        starts.append((type(self).__name__, self.intents.message_content))
+        if self.intents.message_content:  # what discord.py raises on close code 4014
+            raise discord.PrivilegedIntentsRequired(shard_id=None)
+
+    monkeypatch.setattr(discord.Client, "start", start)
+    with caplog.at_level(logging.WARNING):
+        await main(fake_app, TOKEN, install_signals=False, warm=False)
+    assert starts == [("ArticlebotBot", True), ("ArticlebotBot", False)]
+    assert "the Message Content intent is not enabled for this bot" in caplog.text
+
+
+async def test_the_sharded_switch_starts_an_auto_sharded_bot(fake_app, monkeypatch):
+    fake_app.settings.discord.sharded = True
+    started = []
+
+    async def start(self, token, *, reconnect=True):
+        started.append(isinstance(self, discord.AutoShardedClient))
+
+    monkeypatch.setattr(discord.Client, "start", start)
+    await main(fake_app, TOKEN, install_signals=False, warm=False)
+    assert started == [True]
+
+
+async def test_sigterm_closes_the_bot_cleanly(fake_app, monkeypatch, caplog):
+    closed = []
+
+    async def start(self, token, *, reconnect=True):
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)  # ours is in place
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(500):
+            if self.is_closed():
+                closed.append(True)
+                return
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(discord.Client, "start", start)
+    with caplog.at_level(logging.WARNING):
+        await main(fake_app, TOKEN, install_signals=True, warm=False)  # returns: no exception
+    assert closed == [True]
+    assert "SIGTERM received: closing" in caplog.text
+
+
+def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token is %s", (TOKEN,), None)
+    try:
+        raise RuntimeError(f"failed with {TOKEN}")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert RedactToken(TOKEN).filter(record)
+    text = logging.Formatter().format(record)
+    assert TOKEN not in text
+    assert "token is [token]" in text and "failed with [token]" in text
