@@ -8,9 +8,15 @@ intact; the abandoned collections are swept by the next ingest. Unchanged
 documents are copied with their stored vectors, never re-embedded.
 
 The same class serves the embedded `PersistentClient` and a Chroma server via
-`HttpClient`; `make_client` picks one from the settings. Chroma never embeds
-anything itself: collections have no embedding function and every call passes
-vectors, so it never tries to download its default model.
+`HttpClient` (`chroma run --path DIR --host HOST --port PORT`); `make_client`
+picks one from the settings, and nothing else differs. Several bot processes
+may share one server: each follows the same pointer, so an ingest by one is
+seen by all at its switch, never half-way. Chroma never embeds anything itself:
+collections have no embedding function and every call passes vectors, so it
+never tries to download its default model. Telemetry is off.
+
+Reads are paged (`BATCH` records a call): Chroma's SQLite layer refuses a `get`
+of more than about 32,000 records with metadata at once ("too many SQL variables").
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ log = logging.getLogger(__name__)
 POINTER_ID = "active"
 BATCH = 1000
 REBUILD_HINT = "run `articlebot ingest --rebuild` to rebuild the index from your documents"
+SERVER_HINT = (
+    "start it with `chroma run --path DIR --host HOST --port PORT` or unset ARTICLEBOT_CHROMA_URL"
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,7 @@ def make_client(*, chroma_url: str | None, path: Path):
             )
         except Exception as exc:
             raise StoreError(
-                f"cannot reach the Chroma server at {chroma_url} ({_short(exc)}); start it "
-                f"with `chroma run --path DIR --port PORT` or unset ARTICLEBOT_CHROMA_URL"
+                f"cannot reach the Chroma server at {chroma_url} ({_short(exc)}); {SERVER_HINT}"
             ) from exc
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -94,6 +102,15 @@ def _generation_time(generation: str) -> float:
         return 0.0
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """A Chroma server that is down or does not answer (not a problem with the index)."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):
+        return True
+    return "could not connect to a chroma server" in str(exc).lower()
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
@@ -101,6 +118,10 @@ def _short(exc: BaseException) -> str:
 
 def _store_error(exc: BaseException, where: Any) -> StoreError:
     text = str(exc).lower()
+    if _unreachable(exc):
+        return StoreError(
+            f"cannot reach the Chroma server at {where} ({_short(exc)}); {SERVER_HINT}"
+        )
     if "locked" in text or "busy" in text:
         return StoreError(
             f"the index at {where} is locked by another process ({_short(exc)}); stop the "
@@ -143,7 +164,7 @@ class ChromaStore:
         if generation is None:
             return []
         docs, _ = self._generation_collections(generation)
-        result = self._call(docs.get, include=["metadatas"])
+        result = self._get_all(docs, include=["metadatas"])
         infos = [self._info(i, m) for i, m in zip(result["ids"], result["metadatas"], strict=True)]
         return sorted(infos, key=lambda d: d.doc_id)
 
@@ -167,7 +188,7 @@ class ChromaStore:
         if generation is None:
             return []
         _, chunks = self._generation_collections(generation)
-        result = self._call(chunks.get, include=["metadatas", "documents"])
+        result = self._get_all(chunks, include=["metadatas", "documents"])
         stored = [
             self._stored_chunk(m, d)
             for m, d in zip(result["metadatas"], result["documents"], strict=True)
@@ -180,11 +201,13 @@ class ChromaStore:
         if generation is None or not chunk_ids:
             return {}
         _, chunks = self._generation_collections(generation)
-        result = self._call(chunks.get, ids=list(chunk_ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(result["ids"], result["embeddings"], strict=True)
-        }
+        ids = list(chunk_ids)
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), BATCH):
+            result = self._call(chunks.get, ids=ids[i : i + BATCH], include=["embeddings"])
+            for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True):
+                found[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return found
 
     def query(
         self, vector: np.ndarray, k: int, doc_ids: list[str] | None = None
@@ -290,6 +313,21 @@ class ChromaStore:
         except Exception as exc:
             raise _store_error(exc, self.where) from exc
 
+    def _get_all(self, collection, *, where: dict | None = None, include: list[str]) -> dict:
+        """Every record of `collection` (matching `where`), fetched `BATCH` at a time."""
+        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            page = self._call(
+                collection.get, where=where, limit=BATCH, offset=offset, include=include
+            )
+            merged["ids"].extend(page["ids"])
+            for key in include:
+                merged[key].extend(page[key])
+            if len(page["ids"]) < BATCH:
+                return merged
+            offset += BATCH
+
     def _collection_names(self) -> list[str]:
         collections = self._call(self.client.list_collections)
         return [getattr(c, "name", c) for c in collections]
@@ -324,6 +362,8 @@ class ChromaStore:
                 docs = self.client.get_collection(docs_name, embedding_function=None)
                 chunks = self.client.get_collection(chunks_name, embedding_function=None)
             except Exception as exc:
+                if _unreachable(exc):
+                    raise _store_error(exc, self.where) from exc
                 raise StoreError(
                     f"the index at {self.where} points at generation {generation}, which is "
                     f"missing ({_short(exc)}); {REBUILD_HINT}"
@@ -341,19 +381,19 @@ class ChromaStore:
 
     def _copy_unchanged(self, old: str, docs_new, chunks_new, dropped: set[str]) -> None:
         docs_old, chunks_old = self._generation_collections(old)
-        keep = [d for d in self._call(docs_old.get, include=[])["ids"] if d not in dropped]
-        if not keep:
-            return
-        docs = self._call(
-            docs_old.get, ids=keep, include=["metadatas", "documents", "embeddings"]
-        )
-        self._call(
-            docs_new.add, ids=docs["ids"], metadatas=docs["metadatas"],
-            documents=docs["documents"], embeddings=docs["embeddings"],
-        )  # fmt: skip
+        keep = [d for d in self._get_all(docs_old, include=[])["ids"] if d not in dropped]
+        for i in range(0, len(keep), BATCH):
+            docs = self._call(
+                docs_old.get, ids=keep[i : i + BATCH],
+                include=["metadatas", "documents", "embeddings"],
+            )  # fmt: skip
+            self._call(
+                docs_new.add, ids=docs["ids"], metadatas=docs["metadatas"],
+                documents=docs["documents"], embeddings=docs["embeddings"],
+            )  # fmt: skip
         for doc_id in keep:
-            part = self._call(
-                chunks_old.get,
+            part = self._get_all(
+                chunks_old,
                 where={"doc_id": doc_id},
                 include=["metadatas", "documents", "embeddings"],
             )

@@ -1,8 +1,11 @@
 import sqlite3
 
+import numpy as np
 import pytest
 
 from bot.errors import StoreError
+from retrieval.chunking import Chunk
+from retrieval.documents import Document
 from retrieval.ingest import ingest_paths, remove_document
 from retrieval.store import ChromaStore, make_client
 from tests.conftest import ARTICLE, ARTICLE_ID
@@ -147,3 +150,42 @@ def test_concurrent_ingest_is_detected(store, tmp_path, monkeypatch):
     with pytest.raises(StoreError, match="another ingest changed the index"):
         ingest(store, write(tmp_path, "a.txt", "Dieser Prozess."))
     assert [d.doc_id for d in store.documents()] == ["b", ARTICLE_ID]
+
+
+def test_reads_and_copies_are_paged(store, tmp_path, monkeypatch):
+    """Every read goes BATCH records at a time and still returns everything, in order."""
+    import retrieval.store
+
+    monkeypatch.setattr(retrieval.store, "BATCH", 4)
+    b = write(tmp_path, "b.txt", "Erster Satz. Zweiter Satz. Dritter Satz. Vierter Satz. Fünfter.")
+    c = write(tmp_path, "c.txt", "Nur ein Satz.")
+    ingest(store, ARTICLE, b, c)
+    order = [("b", i) for i in range(5)] + [("c", 0)] + [(ARTICLE_ID, i) for i in range(19)]
+    assert [d.doc_id for d in store.documents()] == ["b", "c", ARTICLE_ID]
+    chunks = store.chunks()
+    assert [(s.chunk.doc_id, s.chunk.index) for s in chunks] == order
+    ids = [s.chunk.chunk_id for s in chunks]
+    vectors = store.vectors(ids)
+    assert sorted(vectors) == sorted(ids)
+    assert all(
+        np.allclose(vectors[s.chunk.chunk_id], ToyEmbedder.vector(s.chunk.text)) for s in chunks
+    )
+    ingest(store, write(tmp_path, "c.txt", "Ein neuer Satz."))  # copies the 24 others, paged
+    assert [(s.chunk.doc_id, s.chunk.index) for s in store.chunks()] == order
+    assert store.document("c").text == "Ein neuer Satz."
+
+
+@pytest.mark.slow
+def test_an_index_of_33000_sentences_can_be_read(store):
+    """Chroma refuses one `get` of more than ~32,766 records with metadata ("too many SQL
+    variables"); paged reads don't hit that limit."""
+    n = 33_000
+    text = "".join(f"S{i:05d}. " for i in range(n))
+    doc = Document(doc_id="big", title="Big", text=text, lang="en", source="big.txt",
+                   sha256="0" * 64)  # fmt: skip
+    chunks = [Chunk("big", i, 8 * i, 8 * i + 7, 1, text[8 * i : 8 * i + 7]) for i in range(n)]
+    vectors = np.tile(np.eye(1, 8, dtype=np.float32), (n, 1))
+    store.replace([(doc, chunks, vectors)])
+    stored = store.chunks()
+    assert (len(stored), stored[-1].chunk.text) == (n, "S32999.")
+    assert [d.chunks for d in store.documents()] == [n]
