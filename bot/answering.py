@@ -48,7 +48,7 @@ from bot.errors import InputError
 from bot.language import LanguageDetector, language_name
 from bot.llm import LLM, Generation, Message
 from bot.prompting import PromptLibrary, neutralise, number_passages
-from bot.routing import route
+from bot.routing import is_injection, route
 from bot.settings import Settings
 from retrieval.search import Passage, Searcher
 
@@ -336,8 +336,16 @@ class Answerer:
         return hits
 
     def translate(self, texts: Sequence[str], language: str) -> list[str]:
-        """Machine translation of quotes, one output per input (for display only)."""
-        return self._translate(texts, language)[0]
+        """Machine translation of quotes, one output per input (for display only).
+
+        A quote that reads like instructions to an assistant is not sent to the model;
+        its translation is left empty."""
+        safe = [i for i, text in enumerate(texts) if not is_injection(text)]
+        translated = self._translate([texts[i] for i in safe], language)[0]
+        out = [""] * len(texts)
+        for i, text in zip(safe, translated, strict=True):
+            out[i] = text
+        return out
 
     def _translate(
         self, texts: Sequence[str], language: str, on_line: Callable[[int, str], None] | None = None
@@ -446,6 +454,7 @@ class Answerer:
                 if p.key not in found or found[p.key].score < p.score:
                     found[p.key] = p
         ranked = sorted(found.values(), key=lambda p: -p.score)
+        ranked = [p for p in ranked if not self._quarantined(p)]
         if not ranked:
             return []
         best = ranked[0].score
@@ -456,15 +465,26 @@ class Answerer:
         if focus:
             n = self.settings.summary_sentences
             hits = self.searcher.search(focus, n, doc_ids=doc_ids)
-            hits = [p for p in hits if p.score >= self.settings.min_score]
+            hits = [p for p in hits if p.score >= self.settings.min_score and not self._quarantined(p)]
             return sorted(hits, key=lambda p: (p.doc_id, p.index))
-        candidates = [p for p in self.searcher.all_passages(doc_ids) if _is_sentence(p.text)]
+        candidates = [p for p in self.searcher.all_passages(doc_ids)
+                      if _is_sentence(p.text) and not self._quarantined(p)]  # fmt: skip
         n = self.settings.summary_sentences
         if len(candidates) <= n:
             return candidates
         vectors = self.searcher.vectors(candidates)
         chosen = select_key_sentences(candidates, vectors, n)
         return sorted(chosen, key=lambda p: (p.doc_id, p.index))
+
+    @staticmethod
+    def _quarantined(passage: Passage) -> bool:
+        """A passage that reads like instructions to an assistant is never put before the
+        model (it stays available verbatim through `quote`)."""
+        if is_injection(passage.text):
+            log.warning("withholding passage %s:%s from the model: it reads like an instruction",
+                        passage.doc_id, passage.start)  # fmt: skip
+            return True
+        return False
 
     @staticmethod
     def _labels(passages: Sequence[Passage]) -> list[str] | None:

@@ -37,6 +37,8 @@ _INJECTION = re.compile(
     r"\b(schreib|dicht|erzähl)\w*\s+(mir\s+|uns\s+)?(ein|einen|eine)\s+(\w+\s+)?(gedicht|witz|lied|geschichte)|"
     r"ignore[rz]?\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles|consignes)|"
     r"\btu es (maintenant|désormais)\b|oublie\w*\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles)|"
+    r"\b(follow|obey|execute|carry out|do what)\b.{0,40}\b(instructions?|notice|commands?|"
+    r"says? to do)\b|\breply (only )?with the word\b|"
     r"<\|im_start\|>|\[/?INST\]|^\s*(system|assistant)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
