@@ -7,7 +7,7 @@ prompts, language detector) and serves every front end. A request goes:
    quote, or a task articlebot declines);
 2. retrieve passages; decline by rule, without the model, when even the best
    passage is far from the question;
-3. ask the model for `SOURCES:` and `ANSWER:` lines over the few best passages;
+3. ask the model for one `ANSWER:` line over the best passage(s), with `[n]` markers;
 4. check the result in code: markers must point at given passages, figures
    must appear in a passage, and a reply without grounding becomes a decline,
    written from `prompts/messages.toml` in the user's language, never by the
@@ -130,6 +130,7 @@ class Answerer:
         self.detector = detector
         self._summary_cache: dict[tuple, Answer] = {}
         self._summary_lock = threading.Lock()
+        self._primed = False
 
     # -- input ------------------------------------------------------------------------
 
@@ -262,7 +263,15 @@ class Answerer:
         document = self.searcher.document(doc_id)
         return document.lang if document is not None else lang_unknown
 
+    def _ensure_primed(self) -> None:
+        """Registers the fixed prompt prefixes with the model once (from disk when saved),
+        so switching between answers and translations never re-reads a whole prefix."""
+        if not self._primed:
+            self._primed = True
+            self.prime()
+
     def _generate_answer(self, messages: list[Message], streamer) -> Generation:
+        self._ensure_primed()
         return self.llm.generate(
             messages,
             max_tokens=self.settings.max_tokens,
@@ -372,6 +381,7 @@ class Answerer:
                             on_line(n, found[n])
 
         streamed = []
+        self._ensure_primed()
         generation = self.llm.generate(
             messages,
             max_tokens=min(self.settings.translate_max_tokens, 100 * len(texts) + 40),
@@ -415,6 +425,7 @@ class Answerer:
 
     def prime(self) -> float:
         """Warms the model's fixed prompt prefixes; returns seconds spent."""
+        self._primed = True
         prime = getattr(self.llm, "prime", None)
         if prime is None:
             return 0.0
