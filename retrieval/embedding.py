@@ -91,6 +91,9 @@ class SentenceTransformerEmbedder:
         log.info("loaded embedder %s", self.path)
         return model
 
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         model = self.load()
         with self._encode_lock:
