@@ -424,8 +424,10 @@ class Answerer:
         return texts, generation
 
     def prime(self) -> float:
-        """Warms the model's fixed prompt prefixes; returns seconds spent."""
+        """Warms the model's fixed prompt prefixes (and the language detector); returns
+        seconds spent."""
         self._primed = True
+        self.detector.detect("warm up the language models")
         prime = getattr(self.llm, "prime", None)
         if prime is None:
             return 0.0
