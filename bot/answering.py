@@ -28,6 +28,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORE
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
 lang_unknown = "??"
+SUMMARY_CACHE_SIZE = 64
 _WHY = re.compile(r"^\W*(why|warum|wieso|weshalb|weswegen|pourquoi|por ?qu[eé]|perch[eé])\b", re.I)
 
 
@@ -128,7 +130,7 @@ class Answerer:
         self.llm = llm
         self.prompts = prompts
         self.detector = detector
-        self._summary_cache: dict[tuple, Answer] = {}
+        self._summary_cache: OrderedDict[tuple, Answer] = OrderedDict()
         self._summary_lock = threading.Lock()
         self._primed = False
 
@@ -325,6 +327,8 @@ class Answerer:
         if answer.answered and not answer.truncated:
             with self._summary_lock:
                 self._summary_cache[key] = answer
+                while len(self._summary_cache) > SUMMARY_CACHE_SIZE:  # focus texts are free-form
+                    self._summary_cache.popitem(last=False)
         return answer
 
     def quote(self, query: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> list[QuoteHit]:

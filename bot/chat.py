@@ -57,7 +57,7 @@ def run_chat(app, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> 
                 lang = words.pop(0) if words and words[0] in ("de", "en", "fr", "es", "it") else None
                 focus = " ".join(words) or None
                 answer = _streamed(out, lambda cb: answerer.summarize(
-                    language=lang or "en", focus=focus, on_text=cb))  # fmt: skip
+                    language=lang, focus=focus, on_text=cb))  # fmt: skip
                 _show_quotes(out, answer)
             else:
                 answer = _streamed(out, lambda cb: answerer.ask(text, history=history, on_text=cb))

@@ -135,6 +135,10 @@ class AnswerService:
             wait = self.cooldown_s - (now - last)
             raise CooldownError(f"please wait {wait:.0f} s before asking again", retry_after=wait)
         self._last_request[user_id] = now
+        if len(self._last_request) > 10_000:  # forget users whose cooldown is long over
+            self._last_request = {
+                u: t for u, t in self._last_request.items() if now - t < self.cooldown_s
+            }
 
     async def _queued(self, user_id, on_position, work, on_text, *, cooldown: bool = True):
         if self._condition is None:
