@@ -59,7 +59,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORECASE)
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
-lang_unknown = "??"
 SUMMARY_CACHE_SIZE = 64
 _WHY = re.compile(r"^\W*(why|warum|wieso|weshalb|weswegen|pourquoi|por ?qu[eé]|perch[eé])\b", re.I)
 
@@ -247,7 +246,7 @@ class Answerer:
 
     def _untranslated(self, text: str, passages: Sequence[Passage], q: str, lang: str) -> list[str]:
         """Words of the passages' language copied into an answer in another language."""
-        sources = {self._doc_lang(p.doc_id) for p in passages} - {lang}
+        sources = {self._doc_lang(p.doc_id) for p in passages} - {lang, None}
         if not sources:
             return []
         passage_words = set()
@@ -261,9 +260,9 @@ class Answerer:
                     found.append(word)
         return found
 
-    def _doc_lang(self, doc_id: str) -> str:
+    def _doc_lang(self, doc_id: str) -> str | None:
         document = self.searcher.document(doc_id)
-        return document.lang if document is not None else lang_unknown
+        return document.lang if document is not None else None
 
     def _ensure_primed(self) -> None:
         """Registers the fixed prompt prefixes with the model once (from disk when saved),

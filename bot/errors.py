@@ -36,10 +36,6 @@ class StoreError(ArticlebotError):
     """The index cannot be read or written (locked, corrupt, unreachable server)."""
 
 
-class ConfigError(ArticlebotError):
-    """The settings are invalid."""
-
-
 class BusyError(ArticlebotError):
     """The answer queue is full; the request was not queued."""
 

@@ -244,10 +244,6 @@ class LlamaCppLLM(StreamingLLM):
         llama = self.load()
         return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        prompt, _ = self.render(messages)
-        return len(self.tokenize(prompt))
-
     # -- prefix states ------------------------------------------------------------------
 
     def prime(self, prefix: Sequence[Message]) -> float:

@@ -144,20 +144,6 @@ class Searcher:
                 passages.append(passage)
         return passages
 
-    def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> list[Passage]:
-        """Adjacent sentences of the same document, in order (score 0: context only)."""
-        corpus = self.corpus()
-        out = []
-        for index in range(passage.index - before, passage.index + after + 1):
-            if index == passage.index:
-                continue
-            key = (passage.doc_id, index)
-            if key in corpus.by_position:
-                found = self._passage(corpus, key, 0.0)
-                if found is not None:
-                    out.append(found)
-        return out
-
     def all_passages(self, doc_ids: list[str] | None = None) -> list[Passage]:
         corpus = self.corpus()
         out = []
@@ -177,14 +163,6 @@ class Searcher:
         if missing:
             corpus.vectors.update(self.store.vectors(missing))
         return np.stack([corpus.vectors[i] for i in ids])
-
-    def similarities(self, query: str, passages: list[Passage]) -> list[float]:
-        """Cosine similarity of `query` to each passage (embeds the passages)."""
-        if not passages:
-            return []
-        q = self.embedder.embed_query(query)
-        d = self.embedder.embed_documents([p.text for p in passages])
-        return [float(x) for x in d @ q]
 
     def _fill_scores(self, corpus: _Corpus, keys, vector: np.ndarray, scores: dict) -> None:
         texts = [corpus.by_position[key].chunk.text for key in keys]
