@@ -6,13 +6,15 @@ prompts, language detector) and serves every front end. A request goes:
 1. clean the text, detect its language, route it (question, summary, exact
    quote, or a task articlebot declines);
 2. retrieve passages; decline by rule, without the model, when even the best
-   passage is far from the question;
+   passage is far from the question, or when the question asks for a sum of money
+   or an age and no passage writes one;
 3. ask the model for one `ANSWER:` line over the best passage(s), with `[n]` markers;
 4. check the result in code: markers must point at given passages, figures
    must appear in a passage, and a reply without grounding becomes a decline,
    written from `prompts/messages.toml` in the user's language, never by the
    model. One correction turn is allowed for an invented figure or words left
-   untranslated.
+   untranslated. A reply that only restates the question is replaced by what the
+   cited passage says (with the rest of its paragraph), translated when needed.
 
 Summaries are extractive: the article's key sentences (the lede plus the most
 central ones, without repeats), each cited, translated by the model when the
@@ -49,7 +51,7 @@ from bot.errors import InputError
 from bot.language import LanguageDetector, language_name
 from bot.llm import LLM, Generation, Message
 from bot.prompting import PromptLibrary, neutralise, number_passages
-from bot.routing import is_injection, route
+from bot.routing import asked_measure, is_injection, route, states_measure
 from bot.settings import Settings
 from retrieval.search import Passage, Searcher
 
@@ -193,6 +195,14 @@ class Answerer:
             answer = self._decline(q, lang, "not_found", started)
             answer.timings_ms["retrieve"] = retrieve_ms
             return answer
+        measure = asked_measure(q)
+        if measure and not any(states_measure(p.text, measure) for p in passages):
+            # Asked for a sum of money or an age, and no passage writes one: any figure
+            # the model could give would be of something else.
+            answer = self._decline(q, lang, "no_value", started)
+            answer.passages = passages
+            answer.timings_ms["retrieve"] = retrieve_ms
+            return answer
 
         prefix, messages = self.prompts.chat(
             "answer",
@@ -222,6 +232,13 @@ class Answerer:
                 answer = revised
             elif on_text and answer.answered:
                 on_text(answer.answer)  # the streamed retry was not kept
+        if answer.answered and restates(answer.answer, q):
+            # A reply that only says the question back ("Why did X deny Y?" -> "X denied
+            # Y") carries nothing from the article, and small models do this most when
+            # the question takes something false for granted. Show what the article
+            # says instead: that answers a sound question and corrects a false one.
+            log.info("the reply only restated the question; showing the passage instead")
+            answer = self._passage_answer(answer, lang, on_text)
         generate_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms.update(
             retrieve=retrieve_ms,
@@ -229,6 +246,25 @@ class Answerer:
             total=(time.perf_counter() - started) * 1000,
         )
         return answer
+
+    def _passage_answer(self, answer: Answer, lang: str, on_text: TextCallback | None) -> Answer:
+        """What the article says where the reply was grounded: the first cited passage and
+        the rest of its sentence's paragraph, translated when needed, each one cited."""
+        first = answer.citations[0]
+        passage = next(p for p in answer.passages if (p.doc_id, p.start) == (first.doc_id, first.start))
+        shown = [passage]
+        following = self.searcher.following(passage)
+        if following is not None and not self._quarantined(following):
+            shown.append(following)
+        intro = self.prompts.message("quote_intro", lang)
+        texts, generation = self._summary_texts(
+            shown, lang, (lambda text: on_text(f"{intro} {text}")) if on_text else None
+        )
+        body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
+        citations = self._citations(list(range(1, len(shown) + 1)), shown)
+        truncated = bool(generation and generation.truncated)
+        return Answer(answer.question, f"{intro} {body}", True, lang, citations, "answer", None,
+                      truncated, {}, shown, generation or answer.generation)  # fmt: skip
 
     def _correction(self, answer: Answer, generation: Generation, passages, q: str, lang: str) -> str | None:
         """What to tell the model when its reply failed a check worth one more try."""
@@ -592,7 +628,8 @@ class Answerer:
         return citations
 
     def _decline(self, q: str, lang: str, reason: str, started: float) -> Answer:
-        key = {"ungrounded": "not_found", "unsupported_number": "not_found"}.get(reason, reason)
+        key = {"ungrounded": "not_found", "unsupported_number": "not_found",
+               "no_value": "not_found"}.get(reason, reason)  # fmt: skip
         total = (time.perf_counter() - started) * 1000
         return Answer(q, self.prompts.message(key, lang), False, lang, [], "decline", reason,
                       False, {"retrieve": 0.0, "generate": 0.0, "total": total})  # fmt: skip
@@ -643,6 +680,51 @@ def parse_reply(text: str) -> tuple[list[int] | None, str]:
         body = text
     body = re.sub(r"\n\s*(SOURCES?|EVIDENCE)\s*:.*", "", body, flags=re.IGNORECASE | re.DOTALL)
     return sources, body.strip()
+
+
+# Function words and reporting words of the supported languages: an answer made only of
+# these and the question's own words says nothing new. Negations are not in the list:
+# "X did not say that" corrects a question, it does not repeat it.
+_FILLER = frozenset("""
+the a an and or but of to in on at for by with from that this these those is are was were be
+been being has have had did does do it its their his her they he she as about
+any all there than then so such which who whom what when where why how article passage
+passages text according says said say states stated state mentions mentioned report reports
+reported reportedly claims claimed however also only
+der die das den dem des ein eine einer eines einem einen und oder aber von vom zu zum zur im
+in am an auf für mit aus dass ist sind war waren wird wurde wurden worden hat haben hatte
+hatten laut artikel text es sie er ihr ihre ihren seine sein nach bei
+dies diese dieser dieses warum wieso weshalb wie wer was wann wo heißt heisst steht sagt sagte
+gesagt erklärt erklärte jedoch auch nur
+le la les l un une des du de d et ou mais à au aux en dans pour par avec que qu qui est sont
+été était étaient a ont avait selon article texte il elle ils elles ce cette ces
+son sa ses leur leurs pourquoi comment quand où dit affirme indique aussi seulement
+""".split())  # fmt: skip
+
+
+# "The passage does not state that …" is about the passage, not a correction of the
+# question: that negation says nothing new either.
+_ABOUT_PASSAGE = re.compile(
+    r"\b(passages?|article|text|artikel|texte)\b\W+(\w+\W+){0,3}?"
+    r"(not|nicht|kein\w*|pas|nothing|nichts|rien)\b",
+    re.IGNORECASE,
+)
+
+
+def restates(answer: str, question: str) -> bool:
+    """True when `answer` adds no content word or figure to `question`: it only says the
+    question back. Words match on their first five letters or as a prefix, so inflection
+    does not count as new ("confirm"/"confirmed", "hold"/"holds", "Soldaten"/"Soldat")."""
+    asked = [w.lower() for w in re.findall(r"[^\W\d_]+|\d[\d.,]*\d|\d", question)]
+    text = re.sub(r"n['’]t\b", " not", strip_markers(answer))  # "doesn't" -> "does not"
+    text = _ABOUT_PASSAGE.sub(" ", text)
+    said = [w.lower() for w in re.findall(r"[^\W\d_]+|\d[\d.,]*\d|\d", text)]
+
+    def in_question(word: str) -> bool:
+        return any(word[:5] == a[:5] or (min(len(word), len(a)) >= 3 and
+                   (word.startswith(a) or a.startswith(word))) for a in asked)  # fmt: skip
+
+    return bool(said) and all(w in _FILLER or in_question(w) for w in said)
 
 
 def _words(text: str) -> set[str]:

@@ -267,10 +267,19 @@ class LlamaCppLLM(StreamingLLM):
             return time.perf_counter() - started
 
     def _restore_best_prefix(self, tokens: list[int]) -> None:
-        """Loads the primed state that shares most of `tokens`, if it beats the live cache."""
+        """Starts from the primed state that `tokens` begin with, so that an answer never
+        depends on what was asked before.
+
+        llama.cpp's numbers for a token differ slightly with the batch it was evaluated
+        in, so reusing whatever the live cache shares with the last request made a
+        question's answer depend on its predecessor. Only a prompt that continues the
+        live cache as a whole (a correction turn) keeps it."""
         llama = self._llama
-        live = _common_prefix(llama._input_ids.tolist(), tokens)
-        best, best_len = None, live
+        live_tokens = llama._input_ids.tolist()
+        live = _common_prefix(live_tokens, tokens)
+        if live and live == len(live_tokens):
+            return  # this prompt continues the last one
+        best, best_len = None, 0
         for prefix, state in self._states.items():
             if len(prefix) > best_len and tokens[: len(prefix)] == list(prefix):
                 best, best_len = state, len(prefix)

@@ -99,3 +99,47 @@ def summary_focus(question: str) -> str | None:
     if not focus or _GENERIC_FOCUS.match(focus) or _SUMMARY.search(focus):
         return None
     return focus
+
+
+# Questions that ask for a value of one measure, and how a passage writes such a value.
+# A passage without any value of the asked measure cannot answer the question, whatever
+# other figures it holds ("How much did Russia pay?" is not answered by a troop count).
+_ASKED_MEASURE = {
+    "money": re.compile(
+        r"\b(how much|wie ?viel|combien)\b.{0,60}(money|\bpa(y|id)|\bcost|spen[dt]|earn|geld|"
+        r"zahl|kost|verdien|argent|pay[ée]|co[uû]t)|"
+        r"\b(what|which) (was|is|were|are) the (cost|price|payment|salary|wages?)\b|"
+        r"\bwas kostet|\b(quel|quelle) (est|était) le (prix|coût|salaire)\b",
+        re.IGNORECASE,
+    ),
+    "age": re.compile(
+        r"\b(how old|what age|(his|her|their|'s) age\b|age of\b|wie alt|(sein|ihr)\w* alter\b|"
+        r"quel âge|âge de\b)",
+        re.IGNORECASE,
+    ),
+}
+_MEASURE_VALUE = {
+    "money": re.compile(
+        r"[€$£¥₩₽]|\b(euros?|dollars?|usd|eur|pounds?|won|rubel\w*|roubles?|rubles?|yuan|"
+        r"franken|francs?|sold|lohn|löhne|gehalt|salary|wages?|bezahl\w*|gezahlt|paid|payé)\b",
+        re.IGNORECASE,
+    ),
+    "age": re.compile(
+        r"\b(\d+|ein|zwei|drei)[- ]?(jährig\w*|years? old|year-old|ans)\b|\bjahre alt\b|"
+        r"\b(alter|age|âge) (von|of|de) \d+|\bgeboren\b|\bborn\b|\bné\w*\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def asked_measure(question: str) -> str | None:
+    """ "money" or "age" when the question asks for that measure, else None."""
+    for measure, pattern in _ASKED_MEASURE.items():
+        if pattern.search(question):
+            return measure
+    return None
+
+
+def states_measure(text: str, measure: str) -> bool:
+    """Whether `text` writes a value of `measure` (a currency, an age)."""
+    return bool(_MEASURE_VALUE[measure].search(text))

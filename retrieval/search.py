@@ -155,6 +155,12 @@ class Searcher:
                 out.append(found)
         return out
 
+    def following(self, passage: Passage) -> Passage | None:
+        """The next sentence of the same paragraph, or None at a paragraph's end."""
+        corpus = self.corpus()
+        found = self._passage(corpus, (passage.doc_id, passage.index + 1), 0.0)
+        return found if found is not None and found.line == passage.line else None
+
     def vectors(self, passages: list[Passage]) -> np.ndarray:
         """The stored (normalised) vectors of `passages`, one row each, cached per generation."""
         corpus = self.corpus()

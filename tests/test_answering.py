@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.answering import Turn
+from bot.answering import Turn, restates
 from bot.errors import InputError
 from tests.conftest import ARTICLE, ARTICLE_ID
 
@@ -227,3 +227,90 @@ def test_no_documents_says_how_to_ingest(settings, chroma_client, toy_embedder):
     answer = app.answerer.ask("Wie viele Soldaten?")
     assert (answer.answered, answer.answer) == (
         False, "Es wurde noch kein Artikel eingelesen. Führe zuerst `articlebot ingest` aus.")
+
+
+MOSCOW = TEXT[2717:2894]  # line 15, first sentence
+REJECTS = TEXT[2895:]  # line 15, second sentence
+WHY_CONFIRMED = "Warum bestätigte Selenskyj, dass Moskau den Abschluss der Operation zur Befreiung von Kursk verkündete?"
+
+
+def test_a_reply_that_only_restates_the_question_becomes_the_passage(fake_app):
+    fake_app.llm.replies = [
+        "ANSWER: Selenskyj bestätigte, dass Moskau den Abschluss der Operation zur Befreiung von Kursk verkündete [1]."
+    ]
+    seen = []
+    answer = fake_app.answerer.ask(WHY_CONFIRMED, on_text=seen.append)
+    assert answer.answer == f"Im Artikel heißt es: {MOSCOW[:-1]} [1]. {REJECTS[:-1]} [2]."
+    assert [(c.n, c.start, c.end, c.quote) for c in answer.citations] == [
+        (1, 2717, 2894, MOSCOW),
+        (2, 2895, 2959, REJECTS),
+    ]
+    assert (answer.answered, answer.mode, seen[-1]) == (True, "answer", answer.answer)
+    assert len(fake_app.llm.requests) == 1  # the article's language: nothing to translate
+
+
+def test_a_restated_question_in_another_language_shows_the_passage_translated(fake_app):
+    fake_app.settings.min_score = 0.0  # the toy embedder matches words, not languages
+    fake_app.llm.replies = [
+        "ANSWER: Zelensky confirmed that Moscow announced the end of the Operation zur Befreiung von Kursk [1].",
+        "[1] Last week Moscow announced the end of the operation.\n[2] Ukrainian President Volodymyr Zelensky rejects this.",
+    ]
+    answer = fake_app.answerer.ask(
+        "Why did Zelensky confirm that Moscow announced the end of the Operation zur Befreiung von Kursk?"
+    )
+    assert answer.answer == (
+        "The article says: Last week Moscow announced the end of the operation [1]. "
+        "Ukrainian President Volodymyr Zelensky rejects this [2]."
+    )
+    assert [c.quote for c in answer.citations] == [MOSCOW, REJECTS]
+    assert "Requested language: English" in fake_app.llm.last_user
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ANSWER: Selenskyj bestätigte das nicht: er weist es zurück [1].",  # a correction
+        "ANSWER: Moskau verkündete das im Juli [1].",  # adds a date
+    ],
+)
+def test_a_reply_that_adds_something_is_kept(fake_app, reply):
+    fake_app.llm.replies = [reply]
+    answer = fake_app.answerer.ask(WHY_CONFIRMED)
+    assert answer.answer == reply.removeprefix("ANSWER: ")
+    assert [c.start for c in answer.citations] == [2717]
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("Wie viel Geld zahlte Russland Nordkorea für die Soldaten an den Fronten?", "Dazu steht nichts im Artikel."),
+        ("How much money did Russia pay for the North Korean soldiers at the fronts?", "The article does not say."),
+        ("Wie alt ist der Abgeordnete Lee Seong Kweun?", "Dazu steht nichts im Artikel."),
+    ],
+)
+def test_asking_for_money_or_an_age_no_passage_states_is_declined_without_the_model(fake_app, question, message):
+    fake_app.settings.min_score = 0.0  # the toy embedder matches words, not languages
+    fake_app.llm.replies = ["ANSWER: 4.700 [1]."]
+    answer = fake_app.answerer.ask(question)
+    assert (answer.answered, answer.answer, answer.reason) == (False, message, "no_value")
+    assert answer.passages and fake_app.llm.requests == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "question", "restated"),
+    [
+        ("Nordkorea hat die Entsendung von Truppen bestritten [1].",
+         "Warum hat Nordkorea die Entsendung von Truppen bestritten?", True),
+        ("The passage states that Zelensky confirmed that all troops had left [1].",
+         "Why did Zelensky confirm that all troops had left?", True),
+        ("The article doesn't say that Russia refused to give any technology [1].",
+         "Why did Russia refuse to give any technology?", True),
+        ("The NIS did not say that: it said that the soldiers had died [1].",
+         "Why did the NIS say no soldiers had died?", False),
+        ("Putin thanked North Korea for its sacrifices [1].", "Why did Putin thank North Korea?", False),
+        ("600 Tote [1].", "Wie viele Soldaten wurden getötet?", False),
+        ("Im vergangenen Jahr [1].", "Wann unterzeichneten Kim und Putin den Vertrag?", False),
+    ],
+)
+def test_restates(reply, question, restated):
+    assert restates(reply, question) is restated

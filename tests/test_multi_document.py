@@ -58,7 +58,7 @@ def test_the_second_article_is_listed_with_its_title(two_docs):
     ],
 )
 def test_questions_search_all_documents_by_default(two_docs, question, doc_id, title, text, sentence):
-    two_docs.llm.replies = ["SOURCES: 1\nANSWER: It says so [1]."]
+    two_docs.llm.replies = ["SOURCES: 1\nANSWER: Plenty, as the sentence shows [1]."]
     answer = two_docs.answerer.ask(question)
     assert [(c.n, c.doc_id, c.title, c.start, c.end, c.quote) for c in answer.citations] == [
         (1, doc_id, title, *span(text, sentence), sentence)

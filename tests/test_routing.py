@@ -1,7 +1,7 @@
 import pytest
 
 from bot.language import LanguageDetector
-from bot.routing import quote_query, route, summary_focus
+from bot.routing import asked_measure, quote_query, route, states_measure, summary_focus
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,41 @@ def test_summary_focus(question, focus):
 )
 def test_language_detection(text, hint, lang):
     assert LanguageDetector(default="en").detect(text, hint=hint) == lang
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How much money did Russia pay North Korea for the troops?", "money"),
+        ("How much did the deal cost?", "money"),
+        ("Wie viel Geld zahlte Russland?", "money"),
+        ("Wieviel bekamen die Arbeiter bezahlt?", "money"),
+        ("Combien la Russie a-t-elle payé la Corée du Nord ?", "money"),
+        ("What is Kim Jong Un's age?", "age"),
+        ("How old is Putin?", "age"),
+        ("Wie alt ist Kim Jong Un?", "age"),
+        ("Quel âge a Kim ?", "age"),
+        ("How many North Korean soldiers were killed?", None),
+        ("How much territory did Ukraine capture?", None),
+        ("Wie viel Land eroberte die Ukraine?", None),
+        ("Who paid for the cremation?", None),
+        ("Wann unterzeichneten Kim und Putin den Verteidigungsvertrag?", None),
+    ],
+)
+def test_asked_measure(question, measure):
+    assert asked_measure(question) == measure
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "states"),
+    [
+        ("Russland zahlte 2 Millionen Euro.", "money", True),
+        ("Moscow paid $30m for the shells.", "money", True),
+        ("Rund 15.000 Arbeitskräfte wurden nach Russland entsandt.", "money", False),
+        ("Der 41-jährige Machthaber reiste nach Moskau.", "age", True),
+        ("Kim, 41 years old, travelled to Moscow.", "age", True),
+        ("Im vergangenen Jahr unterzeichneten Kim und Putin einen Vertrag.", "age", False),
+    ],
+)
+def test_states_measure(text, measure, states):
+    assert states_measure(text, measure) is states

@@ -11,8 +11,9 @@ from bot.service import AnswerService
 
 
 def echo(messages):
+    """Answers with the question itself, so a test can tell the answers apart."""
     question = re.search(r"^Question: (.*)$", messages[-1].content, re.MULTILINE).group(1)
-    return f"SOURCES: 1\nANSWER: {question} [1]"
+    return f"SOURCES: 1\nANSWER: Antwort auf {question} [1]"
 
 
 def question(i: int) -> str:
@@ -24,7 +25,7 @@ async def test_fifty_questions_at_once_are_answered_in_arrival_order(fake_app):
     fake_app.llm.delay_s = 0.001
     service = AnswerService(fake_app.answerer, queue_size=100)
     answers = await asyncio.gather(*(service.ask(question(i), user_id=i) for i in range(50)))
-    assert [a.answer for a in answers] == [f"{question(i)} [1]" for i in range(50)]
+    assert [a.answer for a in answers] == [f"Antwort auf {question(i)} [1]" for i in range(50)]
     asked = [re.search(r"Frage (\d+)", r[-1].content).group(1) for r in fake_app.llm.requests]
     assert asked == [str(i) for i in range(50)]
     assert fake_app.llm.max_seen == 1
@@ -44,7 +45,7 @@ async def test_a_full_line_answers_busy_at_once_and_loses_nothing(fake_app):
         await service.ask(question(4))
     assert busy.value.key == "busy"
     answers = await asyncio.gather(first, *queued)
-    assert [a.answer for a in answers] == [f"{question(i)} [1]" for i in range(4)]
+    assert [a.answer for a in answers] == [f"Antwort auf {question(i)} [1]" for i in range(4)]
 
 
 async def test_waiting_requests_learn_their_place(fake_app):
@@ -110,7 +111,7 @@ async def test_a_cancelled_wait_leaves_the_line(fake_app):
     second.cancel()
     results = await asyncio.gather(first, second, third, return_exceptions=True)
     assert isinstance(results[1], asyncio.CancelledError)
-    assert results[2].answer == f"{question(2)} [1]"
+    assert results[2].answer == f"Antwort auf {question(2)} [1]"
     assert service.waiting == 0
 
 
