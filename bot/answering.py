@@ -62,7 +62,12 @@ _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORE
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
 SUMMARY_CACHE_SIZE = 64
-_WHY = re.compile(r"^\W*(why|warum|wieso|weshalb|weswegen|pourquoi|por ?qu[eé]|perch[eé])\b", re.I)
+_WHY = re.compile(
+    r"(^\W*((and|so|but|und|aber|also|et|mais|alors)\s+)?|\b(tell me|explain|sag mir|erklär\w*( mir)?|"
+    r"dis-moi|explique\w*(-moi)?),?\s+)(why|how come|for what reason|warum|wieso|weshalb|weswegen|"
+    r"aus welchem grund|pourquoi|pour quelle raison|por ?qu[eé]|perch[eé])\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,19 @@ class Answerer:
             answer = self._decline(q, lang, "not_found", started)
             answer.timings_ms["retrieve"] = retrieve_ms
             return answer
+        if _WHY.search(q):
+            # Asked for a cause, a 1.5B model invents one ("resigned because Russia
+            # supplied drones") or accepts a false premise. What the article says on the
+            # subject answers a sound question and corrects a false one.
+            if passages[0].score < self.settings.why_min_score:
+                answer = self._decline(q, lang, "not_found", started)
+            else:
+                t = time.perf_counter()
+                answer = self._passage_answer(q, lang, passages[0], on_text)
+                answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
+            answer.passages = answer.passages or passages
+            answer.timings_ms.update(retrieve=retrieve_ms, total=(time.perf_counter() - started) * 1000)
+            return answer
         measure = asked_measure(q)
         if measure and not any(states_measure(p.text, measure) for p in passages):
             # Asked for a sum of money or an age, and no passage writes one: any figure
@@ -211,7 +229,7 @@ class Answerer:
             question=neutralise(q),
             language=language_name(lang),
             history=self._history_block(history),
-            note=self.prompts.template("answer_note_why").render() if _WHY.match(q) else "",
+            note="",
         )
         streamer = _AnswerStreamer(on_text, len(passages)) if on_text else None
         t = time.perf_counter()
@@ -238,7 +256,9 @@ class Answerer:
             # the question takes something false for granted. Show what the article
             # says instead: that answers a sound question and corrects a false one.
             log.info("the reply only restated the question; showing the passage instead")
-            answer = self._passage_answer(answer, lang, on_text)
+            first = answer.citations[0]
+            cited = next(p for p in passages if (p.doc_id, p.start) == (first.doc_id, first.start))
+            answer = self._passage_answer(q, lang, cited, on_text, answer.generation)
         generate_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms.update(
             retrieve=retrieve_ms,
@@ -247,24 +267,23 @@ class Answerer:
         )
         return answer
 
-    def _passage_answer(self, answer: Answer, lang: str, on_text: TextCallback | None) -> Answer:
-        """What the article says where the reply was grounded: the first cited passage and
-        the rest of its sentence's paragraph, translated when needed, each one cited."""
-        first = answer.citations[0]
-        passage = next(p for p in answer.passages if (p.doc_id, p.start) == (first.doc_id, first.start))
+    def _passage_answer(self, q: str, lang: str, passage: Passage, on_text: TextCallback | None,
+                        generation: Generation | None = None) -> Answer:  # fmt: skip
+        """What the article says: `passage` and the rest of its paragraph, translated when
+        needed, each sentence cited."""
         shown = [passage]
         following = self.searcher.following(passage)
         if following is not None and not self._quarantined(following):
             shown.append(following)
         intro = self.prompts.message("quote_intro", lang)
-        texts, generation = self._summary_texts(
+        texts, translation = self._summary_texts(
             shown, lang, (lambda text: on_text(f"{intro} {text}")) if on_text else None
         )
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
         citations = self._citations(list(range(1, len(shown) + 1)), shown)
-        truncated = bool(generation and generation.truncated)
-        return Answer(answer.question, f"{intro} {body}", True, lang, citations, "answer", None,
-                      truncated, {}, shown, generation or answer.generation)  # fmt: skip
+        truncated = bool(translation and translation.truncated)
+        return Answer(q, f"{intro} {body}", True, lang, citations, "answer", None, truncated,
+                      {}, shown, translation or generation)  # fmt: skip
 
     def _correction(self, answer: Answer, generation: Generation, passages, q: str, lang: str) -> str | None:
         """What to tell the model when its reply failed a check worth one more try."""

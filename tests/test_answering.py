@@ -231,6 +231,7 @@ def test_no_documents_says_how_to_ingest(settings, chroma_client, toy_embedder):
 
 MOSCOW = TEXT[2717:2894]  # line 15, first sentence
 REJECTS = TEXT[2895:]  # line 15, second sentence
+WHEN_CONFIRMED = "Wann bestätigte Selenskyj, dass Moskau den Abschluss der Operation zur Befreiung von Kursk verkündete?"
 WHY_CONFIRMED = "Warum bestätigte Selenskyj, dass Moskau den Abschluss der Operation zur Befreiung von Kursk verkündete?"
 
 
@@ -239,7 +240,7 @@ def test_a_reply_that_only_restates_the_question_becomes_the_passage(fake_app):
         "ANSWER: Selenskyj bestätigte, dass Moskau den Abschluss der Operation zur Befreiung von Kursk verkündete [1]."
     ]
     seen = []
-    answer = fake_app.answerer.ask(WHY_CONFIRMED, on_text=seen.append)
+    answer = fake_app.answerer.ask(WHEN_CONFIRMED, on_text=seen.append)
     assert answer.answer == f"Im Artikel heißt es: {MOSCOW[:-1]} [1]. {REJECTS[:-1]} [2]."
     assert [(c.n, c.start, c.end, c.quote) for c in answer.citations] == [
         (1, 2717, 2894, MOSCOW),
@@ -256,7 +257,7 @@ def test_a_restated_question_in_another_language_shows_the_passage_translated(fa
         "[1] Last week Moscow announced the end of the operation.\n[2] Ukrainian President Volodymyr Zelensky rejects this.",
     ]
     answer = fake_app.answerer.ask(
-        "Why did Zelensky confirm that Moscow announced the end of the Operation zur Befreiung von Kursk?"
+        "When did Zelensky confirm that Moscow announced the end of the Operation zur Befreiung von Kursk?"
     )
     assert answer.answer == (
         "The article says: Last week Moscow announced the end of the operation [1]. "
@@ -275,7 +276,7 @@ def test_a_restated_question_in_another_language_shows_the_passage_translated(fa
 )
 def test_a_reply_that_adds_something_is_kept(fake_app, reply):
     fake_app.llm.replies = [reply]
-    answer = fake_app.answerer.ask(WHY_CONFIRMED)
+    answer = fake_app.answerer.ask(WHEN_CONFIRMED)
     assert answer.answer == reply.removeprefix("ANSWER: ")
     assert [c.start for c in answer.citations] == [2717]
 
@@ -314,3 +315,21 @@ def test_asking_for_money_or_an_age_no_passage_states_is_declined_without_the_mo
 )
 def test_restates(reply, question, restated):
     assert restates(reply, question) is restated
+
+
+def test_a_why_question_gets_what_the_article_says_without_the_model(fake_app):
+    fake_app.settings.why_min_score = 0.3
+    seen = []
+    answer = fake_app.answerer.ask(WHY_CONFIRMED, on_text=seen.append)
+    assert answer.answer == f"Im Artikel heißt es: {MOSCOW[:-1]} [1]. {REJECTS[:-1]} [2]."
+    assert [c.quote for c in answer.citations] == [MOSCOW, REJECTS]
+    assert (answer.answered, seen[-1], fake_app.llm.requests) == (True, answer.answer, [])
+    assert set(answer.timings_ms) == {"retrieve", "generate", "total"}
+
+
+def test_a_why_question_far_from_every_passage_is_declined(fake_app):
+    fake_app.settings.why_min_score = 0.95
+    fake_app.llm.replies = ["ANSWER: Weil Moskau es verkündete [1]."]
+    answer = fake_app.answerer.ask(WHY_CONFIRMED)
+    assert (answer.answered, answer.answer, answer.reason) == (False, "Dazu steht nichts im Artikel.", "not_found")
+    assert fake_app.llm.requests == []

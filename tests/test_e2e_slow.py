@@ -114,12 +114,21 @@ def test_qwen_answer_does_not_depend_on_the_question_before(qwen_app):
     assert re.search(r"10\.000 bis 12\.000", after_another.answer), after_another.answer
 
 
-def test_qwen_false_premise_gets_what_the_article_says(qwen_app):
-    answer = qwen_app.answerer.ask("Why did Russia refuse to give North Korea any military technology?")
-    assert answer.answered, answer.answer
-    assert re.search(r"electronic|drone|satellite", answer.answer, re.IGNORECASE), answer.answer
-    assert [TEXT.count("\n", 0, c.start) + 1 for c in answer.citations] == [13]
-    assert all(TEXT[c.start : c.end] == c.quote for c in answer.citations)
+def test_why_questions_get_the_articles_words_or_a_decline(qwen_app):
+    cremated = TEXT[TEXT.index("Lee zitierte") : TEXT.index("Die jüngsten")].strip()
+    answer = qwen_app.answerer.ask("Warum wurden die toten Soldaten in Nordkorea beerdigt?")
+    assert answer.answer == f"Im Artikel heißt es: {cremated[:-1]} [1]."
+    assert [c.quote for c in answer.citations] == [cremated]
+
+    answer = qwen_app.answerer.ask("Why did Zelensky confirm that all Ukrainian troops had left Kursk?")
+    assert answer.answer.startswith("The article says: ")
+    assert [c.quote for c in answer.citations] == [
+        TEXT[TEXT.index("In der vergangenen Woche") : TEXT.index(" Der ukrainische")],
+        TEXT[TEXT.index("Der ukrainische Präsident") :],
+    ]
+
+    answer = qwen_app.answerer.ask("Why did the NIS director resign?")
+    assert (answer.answered, answer.answer) == (False, "The article does not say.")
 
 
 def test_qwen_declines_a_money_question_without_a_sum(qwen_app):
