@@ -222,15 +222,7 @@ class Answerer:
             answer.timings_ms["retrieve"] = retrieve_ms
             return answer
 
-        prefix, messages = self.prompts.chat(
-            "answer",
-            examples="answer_examples",
-            passages=number_passages([p.text for p in passages], self._labels(passages)),
-            question=neutralise(q),
-            language=language_name(lang),
-            history=self._history_block(history),
-            note="",
-        )
+        messages = self._answer_messages(q, lang, passages, history)
         streamer = _AnswerStreamer(on_text, len(passages)) if on_text else None
         t = time.perf_counter()
         generation = self._generate_answer(messages, streamer)
@@ -244,18 +236,18 @@ class Answerer:
                 streamer.reset()
             second = self._generate_answer(retry, streamer)
             revised = self._grounded_answer(q, lang, passages, second)
-            if revised.answered and (not answer.answered or len(
-                    self._untranslated(revised.answer, passages, q, lang)) < len(
-                    self._untranslated(answer.answer, passages, q, lang))):  # fmt: skip
+            if self._faults(revised, passages, q, lang) < self._faults(answer, passages, q, lang):
                 answer = revised
             elif on_text and answer.answered:
                 on_text(answer.answer)  # the streamed retry was not kept
-        if answer.answered and restates(answer.answer, q):
-            # A reply that only says the question back ("Why did X deny Y?" -> "X denied
-            # Y") carries nothing from the article, and small models do this most when
-            # the question takes something false for granted. Show what the article
-            # says instead: that answers a sound question and corrects a false one.
-            log.info("the reply only restated the question; showing the passage instead")
+        if answer.answered and not answer.truncated and (
+                restates(answer.answer, q) or _missing_count(answer.answer, q)):  # fmt: skip
+            # A reply that only says the question back ("When did X deny Y?" -> "X denied
+            # Y"), or a how-many answer without a figure ("soldiers died in the
+            # conflict"), leaves out what was asked. Small models do this most when the
+            # question takes something false for granted or the passage words it
+            # unexpectedly ("600 Tote"). What the article says answers it instead.
+            log.info("the reply left out what was asked; showing the passage instead")
             first = answer.citations[0]
             cited = next(p for p in passages if (p.doc_id, p.start) == (first.doc_id, first.start))
             answer = self._passage_answer(q, lang, cited, on_text, answer.generation)
@@ -266,6 +258,18 @@ class Answerer:
             total=(time.perf_counter() - started) * 1000,
         )
         return answer
+
+    def _answer_messages(self, q: str, lang: str, passages: Sequence[Passage],
+                         history: Sequence[Turn] = ()) -> list[Message]:  # fmt: skip
+        return self.prompts.chat(
+            "answer",
+            examples="answer_examples",
+            passages=number_passages([p.text for p in passages], self._labels(passages)),
+            question=neutralise(q),
+            language=language_name(lang),
+            history=self._history_block(history),
+            note="",
+        )[1]
 
     def _passage_answer(self, q: str, lang: str, passage: Passage, on_text: TextCallback | None,
                         generation: Generation | None = None) -> Answer:  # fmt: skip
@@ -298,6 +302,14 @@ class Answerer:
                     words=", ".join(words), language=language_name(lang)
                 )
         return None
+
+    def _faults(self, answer: Answer, passages: Sequence[Passage], q: str, lang: str) -> tuple:
+        """How bad a reply is, for choosing between a reply and its correction: a decline
+        is worst, then a how-many answer without a figure, then untranslated words."""
+        if not answer.answered:
+            return (1, 0, 0)
+        return (0, int(_missing_count(answer.answer, q)),
+                len(self._untranslated(answer.answer, passages, q, lang)))  # fmt: skip
 
     def _untranslated(self, text: str, passages: Sequence[Passage], q: str, lang: str) -> list[str]:
         """Words of the passages' language copied into an answer in another language."""
@@ -744,6 +756,16 @@ def restates(answer: str, question: str) -> bool:
                    (word.startswith(a) or a.startswith(word))) for a in asked)  # fmt: skip
 
     return bool(said) and all(w in _FILLER or in_question(w) for w in said)
+
+
+_HOW_MANY = re.compile(
+    r"\b(how many|how much|wie ?viele?|combien|cu[aá]nt[oa]s?|quant[ieoa])\b", re.IGNORECASE
+)
+
+
+def _missing_count(answer: str, question: str) -> bool:
+    """A question asking how many (in any of its parts) answered without any figure."""
+    return bool(_HOW_MANY.search(question)) and not numbers(answer)
 
 
 def _words(text: str) -> set[str]:

@@ -333,3 +333,11 @@ def test_a_why_question_far_from_every_passage_is_declined(fake_app):
     answer = fake_app.answerer.ask(WHY_CONFIRMED)
     assert (answer.answered, answer.answer, answer.reason) == (False, "Dazu steht nichts im Artikel.", "not_found")
     assert fake_app.llm.requests == []
+
+
+def test_a_how_many_answer_without_a_figure_becomes_the_passage(fake_app):
+    fake_app.llm.replies = ["ANSWER: Nordkorea erlitt schwere Verluste an den Fronten [1]."]
+    answer = fake_app.answerer.ask(LOSSES)
+    assert answer.answer == f"Im Artikel heißt es: {LOSSES_SENTENCE[:-1]} [1]."
+    assert [(c.start, c.end) for c in answer.citations] == [(448, 747)]
+    assert len(fake_app.llm.requests) == 1

@@ -131,7 +131,7 @@ def _also(effect, extra):
 
 async def test_a_long_answer_continues_in_a_followup_with_the_quotes(bot, cog, fake_app):
     fake_app.settings.max_tokens = 1000
-    sentence = "Die Verluste Nordkoreas an den Fronten waren hoch. "
+    sentence = "Nordkorea erlitt an der Front rund 4.700 Verluste. "
     text = (sentence * 50).strip() + " [1]"  # 2,554 characters
     fake_app.llm.replies = [f"SOURCES: 1\nANSWER: {text}"]
     fake = fake_interaction(bot, locale=GERMAN)

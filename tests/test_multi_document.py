@@ -2,6 +2,7 @@
 citation names the document its quote was cut from (toy embedder, scripted LLM)."""
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -58,7 +59,11 @@ def test_the_second_article_is_listed_with_its_title(two_docs):
     ],
 )
 def test_questions_search_all_documents_by_default(two_docs, question, doc_id, title, text, sentence):
-    two_docs.llm.replies = ["SOURCES: 1\nANSWER: Plenty, as the sentence shows [1]."]
+    def first_figure(messages):  # answers with the first figure of the passage it was given
+        passage = messages[-1].content.split("Question:")[0]
+        return f"ANSWER: {re.search(r'[0-9][0-9.,]*[0-9]', passage).group(0)} [1]."
+
+    two_docs.llm.replies = [first_figure]
     answer = two_docs.answerer.ask(question)
     assert [(c.n, c.doc_id, c.title, c.start, c.end, c.quote) for c in answer.citations] == [
         (1, doc_id, title, *span(text, sentence), sentence)
