@@ -411,6 +411,20 @@ async def test_quotes_in_the_answers_language_get_no_button(bot, cog, fake_app):
     assert "view" not in fake.calls[-1][1]
 
 
+async def test_a_why_question_shows_the_articles_words_and_both_quotes(bot, cog, fake_app):
+    fake_app.settings.why_min_score = 0.3  # the toy embedder's scale
+    moscow, rejects = (2717, 2894), (2895, 2959)
+    fake = fake_interaction(bot, locale=GERMAN)
+    await cog.ask.callback(cog, fake.interaction, "Warum bestätigte Selenskyj, dass Moskau den "
+                           "Abschluss der Operation zur Befreiung von Kursk verkündete?")  # fmt: skip
+    answer = (f"Im Artikel heißt es: {TEXT[moscow[0]:moscow[1] - 1]} [1]. "
+              f"{TEXT[rejects[0]:rejects[1] - 1]} [2].")  # fmt: skip
+    assert fake.calls[-1] == ("edit_original_response", {
+        "content": answer, "allowed_mentions": NONE_MENTIONS,
+        "embeds": [quote_embed(moscow, rejects)]})  # fmt: skip
+    assert fake_app.llm.requests == []
+
+
 # -- the other commands ------------------------------------------------------------------------
 
 
