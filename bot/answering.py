@@ -7,14 +7,17 @@ prompts, language detector) and serves every front end. A request goes:
    quote, or a task articlebot declines);
 2. retrieve passages; decline by rule, without the model, when even the best
    passage is far from the question, or when the question asks for a sum of money
-   or an age and no passage writes one;
+   or an age and no passage writes one. A why-question gets what the article says
+   (the best sentence and the rest of its paragraph) or a decline, never a cause
+   written by the model;
 3. ask the model for one `ANSWER:` line over the best passage(s), with `[n]` markers;
 4. check the result in code: markers must point at given passages, figures
    must appear in a passage, and a reply without grounding becomes a decline,
    written from `prompts/messages.toml` in the user's language, never by the
    model. One correction turn is allowed for an invented figure or words left
-   untranslated. A reply that only restates the question is replaced by what the
-   cited passage says (with the rest of its paragraph), translated when needed.
+   untranslated. A reply that leaves out what was asked (it only restates the
+   question, or answers "how many" without a figure) is replaced by what the cited
+   passage says, translated when needed.
 
 Summaries are extractive: the article's key sentences (the lede plus the most
 central ones, without repeats), each cited, translated by the model when the
