@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.checks import misses_figure, restates
 from bot.citations import (
     Citation,
     QuoteMismatch,
@@ -54,7 +55,7 @@ from bot.errors import InputError
 from bot.language import LanguageDetector, language_name
 from bot.llm import LLM, Generation, Message
 from bot.prompting import PromptLibrary, neutralise, number_passages
-from bot.routing import asked_measure, is_injection, route, states_measure
+from bot.routing import asked_measure, is_injection, is_why_question, route, states_measure
 from bot.settings import Settings
 from retrieval.search import Passage, Searcher
 
@@ -65,12 +66,7 @@ _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORE
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
 SUMMARY_CACHE_SIZE = 64
-_WHY = re.compile(
-    r"(^\W*((and|so|but|und|aber|also|et|mais|alors)\s+)?|\b(tell me|explain|sag mir|erklär\w*( mir)?|"
-    r"dis-moi|explique\w*(-moi)?),?\s+)(why|how come|for what reason|warum|wieso|weshalb|weswegen|"
-    r"aus welchem grund|pourquoi|pour quelle raison|por ?qu[eé]|perch[eé])\b",
-    re.IGNORECASE,
-)
+
 
 
 @dataclass(frozen=True)
@@ -203,7 +199,7 @@ class Answerer:
             answer = self._decline(q, lang, "not_found", started)
             answer.timings_ms["retrieve"] = retrieve_ms
             return answer
-        if _WHY.search(q):
+        if is_why_question(q):
             # Asked for a cause, a 1.5B model invents one ("resigned because Russia
             # supplied drones") or accepts a false premise. What the article says on the
             # subject answers a sound question and corrects a false one.
@@ -244,7 +240,7 @@ class Answerer:
             elif on_text and answer.answered:
                 on_text(answer.answer)  # the streamed retry was not kept
         if answer.answered and not answer.truncated and (
-                restates(answer.answer, q) or _missing_count(answer.answer, q)):  # fmt: skip
+                restates(answer.answer, q) or misses_figure(answer.answer, q)):  # fmt: skip
             # A reply that only says the question back ("When did X deny Y?" -> "X denied
             # Y"), or a how-many answer without a figure ("soldiers died in the
             # conflict"), leaves out what was asked. Small models do this most when the
@@ -311,7 +307,7 @@ class Answerer:
         is worst, then a how-many answer without a figure, then untranslated words."""
         if not answer.answered:
             return (1, 0, 0)
-        return (0, int(_missing_count(answer.answer, q)),
+        return (0, int(misses_figure(answer.answer, q)),
                 len(self._untranslated(answer.answer, passages, q, lang)))  # fmt: skip
 
     def _untranslated(self, text: str, passages: Sequence[Passage], q: str, lang: str) -> list[str]:
@@ -714,61 +710,6 @@ def parse_reply(text: str) -> tuple[list[int] | None, str]:
         body = text
     body = re.sub(r"\n\s*(SOURCES?|EVIDENCE)\s*:.*", "", body, flags=re.IGNORECASE | re.DOTALL)
     return sources, body.strip()
-
-
-# Function words and reporting words of the supported languages: an answer made only of
-# these and the question's own words says nothing new. Negations are not in the list:
-# "X did not say that" corrects a question, it does not repeat it.
-_FILLER = frozenset("""
-the a an and or but of to in on at for by with from that this these those is are was were be
-been being has have had did does do it its their his her they he she as about
-any all there than then so such which who whom what when where why how article passage
-passages text according says said say states stated state mentions mentioned report reports
-reported reportedly claims claimed however also only
-der die das den dem des ein eine einer eines einem einen und oder aber von vom zu zum zur im
-in am an auf für mit aus dass ist sind war waren wird wurde wurden worden hat haben hatte
-hatten laut artikel text es sie er ihr ihre ihren seine sein nach bei
-dies diese dieser dieses warum wieso weshalb wie wer was wann wo heißt heisst steht sagt sagte
-gesagt erklärt erklärte jedoch auch nur
-le la les l un une des du de d et ou mais à au aux en dans pour par avec que qu qui est sont
-été était étaient a ont avait selon article texte il elle ils elles ce cette ces
-son sa ses leur leurs pourquoi comment quand où dit affirme indique aussi seulement
-""".split())  # fmt: skip
-
-
-# "The passage does not state that …" is about the passage, not a correction of the
-# question: that negation says nothing new either.
-_ABOUT_PASSAGE = re.compile(
-    r"\b(passages?|article|text|artikel|texte)\b\W+(\w+\W+){0,3}?"
-    r"(not|nicht|kein\w*|pas|nothing|nichts|rien)\b",
-    re.IGNORECASE,
-)
-
-
-def restates(answer: str, question: str) -> bool:
-    """True when `answer` adds no content word or figure to `question`: it only says the
-    question back. Words match on their first five letters or as a prefix, so inflection
-    does not count as new ("confirm"/"confirmed", "hold"/"holds", "Soldaten"/"Soldat")."""
-    asked = [w.lower() for w in re.findall(r"[^\W\d_]+|\d[\d.,]*\d|\d", question)]
-    text = re.sub(r"n['’]t\b", " not", strip_markers(answer))  # "doesn't" -> "does not"
-    text = _ABOUT_PASSAGE.sub(" ", text)
-    said = [w.lower() for w in re.findall(r"[^\W\d_]+|\d[\d.,]*\d|\d", text)]
-
-    def in_question(word: str) -> bool:
-        return any(word[:5] == a[:5] or (min(len(word), len(a)) >= 3 and
-                   (word.startswith(a) or a.startswith(word))) for a in asked)  # fmt: skip
-
-    return bool(said) and all(w in _FILLER or in_question(w) for w in said)
-
-
-_HOW_MANY = re.compile(
-    r"\b(how many|how much|wie ?viele?|combien|cu[aá]nt[oa]s?|quant[ieoa])\b", re.IGNORECASE
-)
-
-
-def _missing_count(answer: str, question: str) -> bool:
-    """A question asking how many (in any of its parts) answered without any figure."""
-    return bool(_HOW_MANY.search(question)) and not numbers(answer)
 
 
 def _words(text: str) -> set[str]:

@@ -143,3 +143,26 @@ def asked_measure(question: str) -> str | None:
 def states_measure(text: str, measure: str) -> bool:
     """Whether `text` writes a value of `measure` (a currency, an age)."""
     return bool(_MEASURE_VALUE[measure].search(text))
+
+
+_WHY = re.compile(
+    r"(^\W*((and|so|but|und|aber|also|et|mais|alors)\s+)?|\b(tell me|explain|sag mir|erklär\w*( mir)?|"
+    r"dis-moi|explique\w*(-moi)?),?\s+)(why|how come|for what reason|warum|wieso|weshalb|weswegen|"
+    r"aus welchem grund|pourquoi|pour quelle raison|por ?qu[eé]|perch[eé])\b",
+    re.IGNORECASE,
+)
+
+
+def is_why_question(question: str) -> bool:
+    """ "Why …?", "Und warum?", "Explique-moi pourquoi …": the question asks for a cause."""
+    return bool(_WHY.search(question))
+
+
+_HOW_MANY = re.compile(
+    r"\b(how many|how much|wie ?viele?|combien|cu[aá]nt[oa]s?|quant[ieoa])\b", re.IGNORECASE
+)
+
+
+def asks_how_many(question: str) -> bool:
+    """Whether any part of the question asks how many (or how much)."""
+    return bool(_HOW_MANY.search(question))

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from bot.answering import Turn, restates
+from bot.answering import Turn
+from bot.checks import restates
 from bot.errors import InputError
 from tests.conftest import ARTICLE, ARTICLE_ID
 

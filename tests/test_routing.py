@@ -1,7 +1,15 @@
 import pytest
 
 from bot.language import LanguageDetector
-from bot.routing import asked_measure, quote_query, route, states_measure, summary_focus
+from bot.routing import (
+    asked_measure,
+    asks_how_many,
+    is_why_question,
+    quote_query,
+    route,
+    states_measure,
+    summary_focus,
+)
 
 
 @pytest.mark.parametrize(
@@ -100,3 +108,35 @@ def test_asked_measure(question, measure):
 )
 def test_states_measure(text, measure, states):
     assert states_measure(text, measure) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("Why did Putin thank North Korea?", True),
+        ("Und warum?", True),
+        ("Can you tell me why Kim went to Moscow?", True),
+        ("Erklär mir, warum das so ist.", True),
+        ("Explique-moi pourquoi la Russie a payé.", True),
+        ("Wieso bestritt Selenskyj das?", True),
+        ("How many soldiers died?", False),
+        ("Who knows why?", False),
+        ("What was the reason given by the NIS?", False),
+    ],
+)
+def test_is_why_question(question, why):
+    assert is_why_question(question) is why
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who told the committee, and how many soldiers died?", True),
+        ("Wieviele Arbeiter wurden entsandt?", True),
+        ("Combien de soldats sont morts ?", True),
+        ("How much territory did Ukraine capture?", True),
+        ("Who thanked North Korea?", False),
+    ],
+)
+def test_asks_how_many(question, asks):
+    assert asks_how_many(question) is asks
