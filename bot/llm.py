@@ -295,17 +295,23 @@ class LlamaCppLLM(StreamingLLM):
         size = llama_cpp.llama_state_get_size(ctx)
         buffer = (ctypes.c_uint8 * int(size))()
         written = llama_cpp.llama_state_get_data(ctx, buffer, size)
-        return {"tokens": tokens, "data": bytes(buffer[: int(written)])}
+        return {"tokens": tokens, "buffer": buffer, "size": int(written)}
 
-    def _apply_state(self, state: dict) -> None:
+    @staticmethod
+    def _state_from_bytes(tokens: tuple[int, ...], data: bytes) -> dict:
         import ctypes
 
+        return {"tokens": tokens, "buffer": (ctypes.c_uint8 * len(data)).from_buffer_copy(data),
+                "size": len(data)}  # fmt: skip
+
+    def _apply_state(self, state: dict) -> None:
+        """Restores a saved state. Its buffer is kept from capture (or from disk), since
+        this runs before every answer: no per-request copy of tens of megabytes."""
         import llama_cpp
 
         llama = self._llama
-        data = state["data"]
-        buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-        if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(data)) != len(data):
+        size = state["size"]
+        if llama_cpp.llama_state_set_data(llama._ctx.ctx, state["buffer"], size) != size:
             raise ModelError("could not restore a cached prompt state; delete the state cache")
         tokens = state["tokens"]
         llama.input_ids[: len(tokens)] = tokens
@@ -329,7 +335,7 @@ class LlamaCppLLM(StreamingLLM):
         if path is None or not path.exists():
             return None
         try:
-            state = {"tokens": tokens, "data": path.read_bytes()}
+            state = self._state_from_bytes(tokens, path.read_bytes())
             self._apply_state(state)  # validates it against this context
             return state
         except Exception as exc:
@@ -345,7 +351,7 @@ class LlamaCppLLM(StreamingLLM):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(state["data"])
+            tmp.write_bytes(memoryview(state["buffer"]).cast("B")[: state["size"]])
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("could not save the prompt state to %s: %s", path, exc)

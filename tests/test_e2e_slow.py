@@ -134,3 +134,30 @@ def test_why_questions_get_the_articles_words_or_a_decline(qwen_app):
 def test_qwen_declines_a_money_question_without_a_sum(qwen_app):
     answer = qwen_app.answerer.ask("How much money did North Korea get for sending its soldiers to Russia?")
     assert (answer.answered, answer.reason, answer.answer) == (False, "no_value", "The article does not say.")
+
+
+def test_a_saved_prefix_state_is_reused_and_a_corrupt_one_is_replaced(real_settings, tmp_path):
+    from bot.llm import LlamaCppLLM, Message
+    from models.install import ModelInstaller
+
+    installer = ModelInstaller(real_settings.models_dir)
+    path = installer.target(installer.spec("smollm2-135m-instruct-q4_1"))
+    prefix = [Message("system", "You answer in one short sentence. " * 20)]
+    question = [*prefix, Message("user", "What colour is the sky on a clear day?")]
+
+    first = LlamaCppLLM(path, n_ctx=1024, state_dir=tmp_path)
+    first.prime(prefix)
+    [saved] = list(tmp_path.glob("prefix-*.bin"))
+    fresh = first.generate(question, max_tokens=12).text
+
+    written = saved.stat().st_mtime_ns
+    second = LlamaCppLLM(path, n_ctx=1024, state_dir=tmp_path)
+    second.prime(prefix)  # read from disk, not evaluated and written again
+    assert saved.stat().st_mtime_ns == written
+    assert second.generate(question, max_tokens=12).text == fresh
+
+    saved.write_bytes(b"not a llama.cpp state")
+    third = LlamaCppLLM(path, n_ctx=1024, state_dir=tmp_path)
+    third.prime(prefix)  # the corrupt file is dropped and the prefix evaluated anew
+    assert third.generate(question, max_tokens=12).text == fresh
+    assert saved.read_bytes() != b"not a llama.cpp state"
