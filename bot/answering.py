@@ -279,7 +279,7 @@ class Answerer:
         if following is not None and not self._quarantined(following):
             shown.append(following)
         intro = self.prompts.message("quote_intro", lang)
-        texts, translation = self._summary_texts(
+        texts, translation = self._passage_texts(
             shown, lang, (lambda text: on_text(f"{intro} {text}")) if on_text else None
         )
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
@@ -379,7 +379,7 @@ class Answerer:
         if not passages:
             return self._decline(q, lang, "not_found", started)
         t = time.perf_counter()
-        texts, generation = self._summary_texts(passages, lang, on_text)
+        texts, generation = self._passage_texts(passages, lang, on_text)
         generate_ms = (time.perf_counter() - t) * 1000
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
         truncated = bool(generation and generation.truncated)
@@ -461,12 +461,12 @@ class Answerer:
         parse(generation.text, True)
         return [found.get(i, "") for i in range(1, len(texts) + 1)], generation
 
-    def _summary_texts(
+    def _passage_texts(
         self, passages: list[Passage], lang: str, on_text: TextCallback | None
     ) -> tuple[list[str], Generation | None]:
-        """The summary's sentences: the key passages themselves, translated when the
-        reader's language is not the article's. A translation that loses or invents a
-        figure is replaced by the original sentence."""
+        """The passages' sentences as shown in a summary or a passage answer: the passages
+        themselves, translated when the reader's language is not the article's. A
+        translation that loses or invents a figure is replaced by the original sentence."""
         texts = [p.text for p in passages]
         foreign = [i for i, p in enumerate(passages) if self._doc_lang(p.doc_id) != lang]
 
