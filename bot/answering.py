@@ -55,7 +55,15 @@ from bot.errors import InputError
 from bot.language import LanguageDetector, language_name
 from bot.llm import LLM, Generation, Message
 from bot.prompting import PromptLibrary, neutralise, number_passages
-from bot.routing import asked_measure, is_injection, is_why_question, route, states_measure
+from bot.routing import (
+    asked_measure,
+    asks_how_many,
+    dated_elsewhere,
+    is_injection,
+    is_why_question,
+    route,
+    states_measure,
+)
 from bot.settings import Settings
 from retrieval.search import Passage, Searcher
 
@@ -66,6 +74,7 @@ _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORE
 QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
                "it": ("«", "»")}  # fmt: skip
 SUMMARY_CACHE_SIZE = 64
+RANKING_POOL = 4  # candidates re-ranked per question, whatever top_k is
 
 
 
@@ -528,20 +537,31 @@ class Answerer:
 
     def _retrieve(self, q: str, history: Sequence[Turn], doc_ids) -> list[Passage]:
         k = self.settings.top_k
-        found = {p.key: p for p in self.searcher.search(q, k, doc_ids=doc_ids)}
+        pool = max(k, RANKING_POOL)
+        found = {p.key: p for p in self.searcher.search(q, pool, doc_ids=doc_ids)}
         if history:
             # A follow-up ("und wie viele davon starben?") leans on the previous question.
             combined = f"{history[-1].question} {q}"
-            for p in self.searcher.search(combined, k, doc_ids=doc_ids):
+            for p in self.searcher.search(combined, pool, doc_ids=doc_ids):
                 if p.key not in found or found[p.key].score < p.score:
                     found[p.key] = p
-        ranked = sorted(found.values(), key=lambda p: -p.score)
-        ranked = [p for p in ranked if not self._quarantined(p)]
+        ranked = [p for p in found.values() if not self._quarantined(p)]
         if not ranked:
             return []
-        best = ranked[0].score
-        kept = [p for p in ranked if p.score >= best - self.settings.passage_margin][:k]
-        return kept
+        rank = self._ranking_score(q)
+        ranked.sort(key=lambda p: -rank(p))
+        best = rank(ranked[0])
+        return [p for p in ranked if rank(p) >= best - self.settings.passage_margin][:k]
+
+    def _ranking_score(self, q: str) -> Callable[[Passage], float]:
+        """The similarity a passage ranks by. A how-many question without a month asks
+        for the latest count; a passage dated to another month ("im Januar ... 300
+        getötet") holds an earlier or partial one, so it ranks lower. Its `score`, which
+        the thresholds use, stays the embedder's."""
+        penalty = self.settings.dated_penalty if asks_how_many(q) else 0.0
+        if not penalty:
+            return lambda p: p.score
+        return lambda p: p.score - (penalty if dated_elsewhere(q, p.text) else 0.0)
 
     def _summary_passages(self, focus: str | None, doc_ids) -> list[Passage]:
         if focus:

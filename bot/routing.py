@@ -166,3 +166,50 @@ _HOW_MANY = re.compile(
 def asks_how_many(question: str) -> bool:
     """Whether any part of the question asks how many (or how much)."""
     return bool(_HOW_MANY.search(question))
+
+
+_MONTHS = [
+    ("januar", "january", "janvier", "jänner", "gennaio", "enero"),
+    ("februar", "february", "février", "febbraio", "febrero"),
+    ("märz", "march", "mars", "marzo"),
+    ("april", "avril", "aprile", "abril"),
+    ("mai", "may", "maggio", "mayo"),
+    ("juni", "june", "juin", "giugno", "junio"),
+    ("juli", "july", "juillet", "luglio", "julio"),
+    ("august", "août", "agosto"),
+    ("september", "septembre", "settembre", "septiembre"),
+    ("oktober", "october", "octobre", "ottobre", "octubre"),
+    ("november", "novembre", "noviembre"),
+    ("dezember", "december", "décembre", "dicembre", "diciembre"),
+]
+_MONTH_OF = {name: n for n, names in enumerate(_MONTHS, start=1) for name in names}
+# "May" and "Mai" are also a verb and a name; as a month they follow a day or precede a year
+# ("2 May", "May 2024", "im Mai"), which is all a news sentence needs.
+_AMBIGUOUS_MONTHS = {"may", "mai", "march", "marzo"}
+
+
+def months_named(text: str) -> set[int]:
+    """The months (1-12) that `text` names, in any of the languages articlebot answers in."""
+    found = set()
+    for match in re.finditer(r"[^\W\d_]+", text):
+        word = match.group().lower()
+        month = _MONTH_OF.get(word)
+        if month is None:
+            continue
+        if word in _AMBIGUOUS_MONTHS and not _dated_context(text, match.start(), match.end()):
+            continue
+        found.add(month)
+    return found
+
+
+def _dated_context(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 12) : start].lower()
+    after = text[end : end + 6]
+    return bool(re.search(r"(\d\.?\s*|\b(in|im|am|seit|bis|en|of|since|until|von|ab|de|a|di)\s+)$", before)
+                or re.match(r"\s*\d{4}\b", after))  # fmt: skip
+
+
+def dated_elsewhere(question: str, passage: str) -> bool:
+    """Whether `passage` names a month that `question` does not: its figure is from
+    another time than the one asked about."""
+    return bool(months_named(passage) - months_named(question))

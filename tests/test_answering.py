@@ -342,3 +342,26 @@ def test_a_how_many_answer_without_a_figure_becomes_the_passage(fake_app):
     assert answer.answer == f"Im Artikel heißt es: {LOSSES_SENTENCE[:-1]} [1]."
     assert [(c.start, c.end) for c in answer.citations] == [(448, 747)]
     assert len(fake_app.llm.requests) == 1
+
+
+LEAD_FIGURE = TEXT[124:300]  # line 2: "… rund 4.700 … getötet oder verletzt wurden."
+RETURNED = TEXT[748:886]  # line 5: "Laut des NIS wurden zwischen Januar und März 2.000 …"
+
+
+@pytest.mark.parametrize(
+    ("question", "penalty", "given"),
+    [
+        # The toy embedder ranks the January-to-March sentence first (0.333 vs 0.309).
+        ("Wie viele nordkoreanische Soldaten wurden getötet?", 0.04, LEAD_FIGURE),
+        ("Wie viele nordkoreanische Soldaten wurden getötet?", 0.0, RETURNED),
+        # Asked about those months, or not asked how many: the ranking stays.
+        ("Wie viele nordkoreanische Soldaten wurden zwischen Januar und März getötet?", 0.04, RETURNED),
+        ("Wurden nordkoreanische Soldaten getötet?", 0.04, RETURNED),
+    ],
+)
+def test_an_undated_how_many_question_ranks_passages_of_another_month_lower(fake_app, question, penalty, given):
+    fake_app.settings.dated_penalty = penalty
+    fake_app.llm.replies = ["ANSWER: NONE"]
+    answer = fake_app.answerer.ask(question)
+    assert fake_app.llm.last_user.startswith(f"Passages:\n[1] {given}\n\nQuestion: {question}\n")
+    assert [p.text for p in answer.passages] == [given]

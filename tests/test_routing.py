@@ -4,7 +4,9 @@ from bot.language import LanguageDetector
 from bot.routing import (
     asked_measure,
     asks_how_many,
+    dated_elsewhere,
     is_why_question,
+    months_named,
     quote_query,
     route,
     states_measure,
@@ -140,3 +142,34 @@ def test_is_why_question(question, why):
 )
 def test_asks_how_many(question, asks):
     assert asks_how_many(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("zwischen Januar und März 2.000 verletzte", {1, 3}),
+        ("Im August starteten ukrainische Truppen", {8}),
+        ("How many were sent in March?", {3}),
+        ("combien en janvier ?", {1}),
+        ("im Mai", {5}),
+        ("on 2 May 2024", {5}),
+        ("They may go; March on Washington", set()),
+        ("Ende letzten Jahres", set()),
+    ],
+)
+def test_months_named(text, months):
+    assert months_named(text) == months
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "elsewhere"),
+    [
+        ("How many soldiers died?", "als im Januar 300 Soldaten getötet wurden", True),
+        ("How many soldiers died in January?", "als im Januar 300 Soldaten getötet wurden", False),
+        ("Wie viele zwischen Januar und März?", "zwischen Januar und März 2.000", False),
+        ("Wie viele im Januar?", "zwischen Januar und März 2.000", True),
+        ("How many soldiers died?", "4.700 Verluste, darunter 600 Tote", False),
+    ],
+)
+def test_dated_elsewhere(question, passage, elsewhere):
+    assert dated_elsewhere(question, passage) is elsewhere
