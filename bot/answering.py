@@ -39,12 +39,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.checks import misses_figure, restates
+from bot.checks import better_figure, misses_figure, restates
 from bot.citations import (
     Citation,
     QuoteMismatch,
+    NUMBER,
     make_citation,
     markers,
+    normalise_number,
     numbers,
     renumber,
     strip_markers,
@@ -248,6 +250,12 @@ class Answerer:
                 answer = revised
             elif on_text and answer.answered:
                 on_text(answer.answer)  # the streamed retry was not kept
+        if answer.answered and asks_how_many(q):
+            fixed = self._matching_figure(answer, q, lang, passages)
+            if fixed != answer.answer:
+                answer.answer = fixed
+                if on_text:
+                    on_text(fixed)
         if answer.answered and not answer.truncated and (
                 restates(answer.answer, q) or misses_figure(answer.answer, q)):  # fmt: skip
             # A reply that only says the question back ("When did X deny Y?" -> "X denied
@@ -296,6 +304,26 @@ class Answerer:
         truncated = bool(translation and translation.truncated)
         return Answer(q, f"{intro} {body}", True, lang, citations, "answer", None, truncated,
                       {}, shown, translation or generation)  # fmt: skip
+
+    def _matching_figure(self, answer: Answer, q: str, lang: str, passages: Sequence[Passage]) -> str:
+        """`answer`'s text, with its figure replaced when the cited sentence says another
+        figure about the thing asked. Asked how many were wounded, of "300 … getötet und
+        weitere 2.700 verwundet", the 1.5B model answers the first figure. Words are
+        compared, so only when the question is in the passage's language."""
+        first = answer.citations[0] if answer.citations else None
+        cited = next((p for p in passages if first and p.key == (first.doc_id, first.start)), None)
+        if cited is None or self._doc_lang(cited.doc_id) != lang:
+            return answer.answer
+        sentences = [p.text for p in self.searcher.all_passages([cited.doc_id])]
+        swap = better_figure(answer.answer, q, cited.text, sentences)
+        if swap is None:
+            return answer.answer
+        given, better = swap
+        log.info("the reply gave %s; the cited sentence says %s about what was asked", given, better)
+        value = normalise_number(given)
+        return NUMBER.sub(
+            lambda m: better if normalise_number(m.group()) == value else m.group(), answer.answer
+        )
 
     def _correction(self, answer: Answer, generation: Generation, passages, q: str, lang: str) -> str | None:
         """What to tell the model when its reply failed a check worth one more try."""

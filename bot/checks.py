@@ -1,15 +1,19 @@
 """Checks of a reply against its question, in code: did it say anything the question
-did not, and did it give the figure a how-many question asks for?
+did not, did it give the figure a how-many question asks for, and is that figure the
+one its passage says about the thing asked?
 
-A reply that fails them leaves out what was asked; the answering core then shows
-what the article says instead (see `Answerer.ask`).
+A reply that fails the first two leaves out what was asked; the answering core then
+shows what the article says instead (see `Answerer.ask`). A figure taken from the
+wrong clause is replaced by the right one.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 
-from bot.citations import numbers, strip_markers
+from bot.citations import NUMBER, normalise_number, numbers, strip_markers
 from bot.routing import asks_how_many
 
 # Function words and reporting words of the supported languages: an answer made only of
@@ -60,3 +64,65 @@ def restates(answer: str, question: str) -> bool:
 def misses_figure(answer: str, question: str) -> bool:
     """A question asking how many (in any of its parts) answered without any figure."""
     return asks_how_many(question) and not numbers(answer)
+
+
+# A figure, or a range of two ("10.000 bis 12.000"), counted as one.
+_ONE = r"(?<![\w.,])(?:\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?)"
+_FIGURE = re.compile(rf"{_ONE}(?:\s*(?:bis|to|-|–|à)\s*{_ONE})?")
+
+
+def figure_clauses(text: str) -> list[tuple[str, str]]:
+    """Each figure of `text` as written, with the words after it up to the next figure or
+    punctuation: what it counts. "… 300 nordkoreanische Soldaten getötet und weitere 2.700
+    verwundet wurden." -> [("300", "nordkoreanische Soldaten getötet und weitere"),
+    ("2.700", "verwundet wurden")]."""
+    found = list(_FIGURE.finditer(text))
+    clauses = []
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        clause = re.split(r"[,;:.!?()–](?!\d)|\s-\s", text[match.end() : end])[0]
+        clauses.append((match.group(), clause.strip()))
+    return clauses
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]{3,}", text.lower()) if w not in _FILLER]
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a[:5] == b[:5]
+
+
+def better_figure(answer: str, question: str, passage: str, sentences: Sequence[str]) -> tuple[str, str] | None:
+    """`(given, better)` when `answer` gives one figure of `passage` but another figure's
+    clause matches `question` better, else None. A clause matches by the question's words
+    it holds ("verwundet"), each weighted by how rare it is among `sentences` (the
+    document), so a word every sentence has ("Soldaten") weighs little. The words must be
+    in one language: call this only when the question and the passage share it."""
+    clauses = figure_clauses(passage)
+    if len(clauses) < 2:
+        return None
+    given = {normalise_number(m.group()) for m in NUMBER.finditer(strip_markers(answer))}
+    if len(given) != 1:
+        return None
+    (value,) = given
+    sentence_words = [set(_content_words(s)) for s in sentences]
+
+    def weight(word: str) -> float:
+        containing = sum(any(_same_word(word, w) for w in words) for words in sentence_words)
+        return math.log((len(sentences) + 1) / (containing + 1))
+
+    asked = set(_content_words(question))
+
+    def score(clause: str) -> float:
+        words = _content_words(clause)
+        return sum(weight(a) for a in asked if any(_same_word(a, w) for w in words))
+
+    scores = {figure: score(clause) for figure, clause in clauses}
+    # A range ("10.000 bis 12.000") is never swapped in or out: it is two figures.
+    single = {f: normalise_number(f) for f in scores if NUMBER.fullmatch(f)}
+    chosen = next((f for f, v in single.items() if v == value), None)
+    best = max(scores, key=lambda f: scores[f])
+    if chosen is None or best not in single or scores[best] <= scores[chosen]:
+        return None
+    return chosen, best

@@ -22,7 +22,7 @@ from retrieval.search import Passage
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 PARTIAL_MARKER = re.compile(r"\[[\d,;\s]*$")
 # A grouped number keeps one separator throughout ("4.700", "10 000"), so "4.700 600" is two.
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"(?<![\w.,])\d{1,3}(?P<sep>[.,\u202f\u00a0 ])\d{3}(?:(?P=sep)\d{3})*(?![\d])"
     r"|(?<![\w])\d+(?:[.,]\d+)?"
 )
@@ -130,7 +130,7 @@ def normalise_number(raw: str) -> str:
 def numbers(text: str, *, words: bool = True) -> set[str]:
     """Figures in `text`, normalised: {"4700", "600", "3.5"}; number words included."""
     text = strip_markers(text)
-    found = {normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
+    found = {normalise_number(m.group(0)) for m in NUMBER.finditer(text)}
     if not words:
         return found
     for word in re.findall(r"[^\W\d_]+", text.lower()):
@@ -145,6 +145,6 @@ def unsupported_numbers(answer: str, sources: Sequence[str], question: str = "")
     for source in sources:
         allowed |= numbers(source)
     wanted = set()
-    for raw in _NUMBER.finditer(strip_markers(answer)):  # number words may paraphrase
+    for raw in NUMBER.finditer(strip_markers(answer)):  # number words may paraphrase
         wanted.add(normalise_number(raw.group(0)))
     return wanted - allowed

@@ -365,3 +365,36 @@ def test_an_undated_how_many_question_ranks_passages_of_another_month_lower(fake
     answer = fake_app.answerer.ask(question)
     assert fake_app.llm.last_user.startswith(f"Passages:\n[1] {given}\n\nQuestion: {question}\n")
     assert [p.text for p in answer.passages] == [given]
+
+
+JANUARY = TEXT[1066:1264]  # line 6: "… als schätzungsweise 300 … getötet und weitere 2.700 verwundet wurden."
+WOUNDED_IN_JANUARY = "Wie viele nordkoreanische Soldaten waren im Januar schätzungsweise verwundet?"
+
+
+def test_a_figure_from_the_wrong_clause_is_replaced_by_the_one_said_about_the_thing_asked(fake_app):
+    fake_app.llm.replies = ["ANSWER: Im Januar waren 300 Soldaten verwundet [1]."]
+    seen = []
+    answer = fake_app.answerer.ask(WOUNDED_IN_JANUARY, on_text=seen.append)
+    assert answer.answer == "Im Januar waren 2.700 Soldaten verwundet [1]."
+    assert [c.quote for c in answer.citations] == [JANUARY]
+    assert (seen[-1], len(fake_app.llm.requests)) == (answer.answer, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        # The right figure already.
+        (WOUNDED_IN_JANUARY, "ANSWER: Im Januar waren 2.700 Soldaten verwundet [1]."),
+        ("Wie viele nordkoreanische Soldaten wurden im Januar schätzungsweise getötet?",
+         "ANSWER: 300 Soldaten wurden im Januar getötet [1]."),
+        # Another language than the article's: its words cannot be compared.
+        ("How many North Korean soldiers were estimated wounded in January (Januar, verwundet)?",
+         "ANSWER: 300 soldiers were wounded in January [1]."),
+    ],
+)
+def test_a_figure_matching_its_clause_or_in_another_language_is_kept(fake_app, question, reply):
+    fake_app.settings.min_score = 0.0  # the toy embedder matches words, not languages
+    fake_app.llm.replies = [reply]
+    answer = fake_app.answerer.ask(question)
+    assert [c.quote for c in answer.citations] == [JANUARY]
+    assert answer.answer == reply.removeprefix("ANSWER: ")
