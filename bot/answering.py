@@ -218,7 +218,8 @@ class Answerer:
                 answer = self._decline(q, lang, "not_found", started)
             else:
                 t = time.perf_counter()
-                answer = self._passage_answer(q, lang, passages[0], on_text)
+                runner_up = self._retrieve(q, history, doc_ids, k=2)[1:]
+                answer = self._passage_answer(q, lang, passages[0], on_text, also=runner_up)
                 answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
             answer.passages = answer.passages or passages
             answer.timings_ms.update(retrieve=retrieve_ms, total=(time.perf_counter() - started) * 1000)
@@ -288,13 +289,16 @@ class Answerer:
         )[1]
 
     def _passage_answer(self, q: str, lang: str, passage: Passage, on_text: TextCallback | None,
-                        generation: Generation | None = None) -> Answer:  # fmt: skip
+                        generation: Generation | None = None, also: Sequence[Passage] = ()) -> Answer:  # fmt: skip
         """What the article says: `passage` and the rest of its paragraph, translated when
-        needed, each sentence cited."""
+        needed, each sentence cited. When `passage` ends its paragraph, the next passage
+        of `also` is shown instead, in document order."""
         shown = [passage]
         following = self.searcher.following(passage)
         if following is not None and not self._quarantined(following):
             shown.append(following)
+        elif also:
+            shown = sorted([passage, also[0]], key=lambda p: (p.doc_id, p.index))
         intro = self.prompts.message("quote_intro", lang)
         texts, translation = self._passage_texts(
             shown, lang, (lambda text: on_text(f"{intro} {text}")) if on_text else None
@@ -563,8 +567,8 @@ class Answerer:
                 f"unknown document {', '.join(unknown)}; `articlebot sources` lists them"
             )
 
-    def _retrieve(self, q: str, history: Sequence[Turn], doc_ids) -> list[Passage]:
-        k = self.settings.top_k
+    def _retrieve(self, q: str, history: Sequence[Turn], doc_ids, k: int | None = None) -> list[Passage]:
+        k = k or self.settings.top_k
         pool = max(k, RANKING_POOL)
         found = {p.key: p for p in self.searcher.search(q, pool, doc_ids=doc_ids)}
         if history:
