@@ -1,8 +1,8 @@
 """`articlebot bench`: how fast articlebot is on this machine, measured, printed.
 
 Runs a fixed mix of calls on the configured models and index: `/quote` lookups,
-questions (`ask`), and summaries, then the same prompts once more through raw
-llama.cpp to see what the pipeline adds. Reports:
+questions (`ask`), each followed by the same prompts through raw llama.cpp to see
+what the pipeline adds, and summaries. Reports:
 
 - quote_p50_ms: retrieval only, warm;
 - ask_p50_s / ask_first_token_p50_s: a whole answer, and the first streamed text;
@@ -10,7 +10,8 @@ llama.cpp to see what the pipeline adds. Reports:
 - cold_start_s: a fresh process until it can answer (imports, models, primed prompt);
 - peak_rss_mb: the larger of this process and the cold-start process;
 - overhead_vs_llama: pipeline time / raw llama.cpp time for the same prompts and the
-  same number of generated tokens, same cache conditions;
+  same number of generated tokens, same cache conditions, each question's replay run
+  right after it;
 - tokens_per_s: generation speed (after the first token).
 
 Timings live here and in the README, never in test assertions.
@@ -138,16 +139,20 @@ def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> 
 
     questions = (ASK_QUESTIONS * ((rounds + len(ASK_QUESTIONS) - 1) // len(ASK_QUESTIONS)))
     questions = questions[: max(rounds, len(ASK_QUESTIONS))]
-    ask_s, first_s, answered = [], [], 0
+    ask_s, first_s, answered, raw_s = [], [], 0, 0.0
     for i, question in enumerate(questions, 1):
         say(f"bench: ask {i}/{len(questions)}: {question}")
         first: list[float] = []
+        before = len(recorder.calls)
         t = time.perf_counter()
         answer = answerer.ask(question, on_text=lambda _text: first.append(time.perf_counter()))
         ask_s.append(time.perf_counter() - t)
         if first:
             first_s.append(first[0] - t)
         answered += answer.answered
+        # The same prompts through raw llama.cpp right after, so that both sides of the
+        # ratio see the same machine: on a shared VM, speed drifts by 10-20% over minutes.
+        raw_s += _raw_llama_seconds(app, recorder.calls[before:]) or 0.0
     ask_calls = list(recorder.calls)
 
     say("bench: one summary (uncached)…")
@@ -155,8 +160,7 @@ def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> 
     answerer.summarize(language="en", focus=None)
     summary_s = time.perf_counter() - t
 
-    say("bench: the same ask prompts through raw llama.cpp…")
-    overhead, raw_s = _raw_llama_ratio(app, ask_calls, sum(ask_s))
+    overhead = sum(ask_s) / raw_s if raw_s else None
 
     generated = [c.generation for c in ask_calls if c.generation.completion_tokens > 1]
     decode_s = sum(g.total_s - (g.first_token_s or 0.0) for g in generated)
@@ -188,16 +192,15 @@ def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> 
     return report
 
 
-def _raw_llama_ratio(app, calls: list[Call], pipeline_s: float) -> tuple[float | None, float | None]:
-    """Pipeline seconds / raw llama.cpp seconds for the same prompts and token counts.
+def _raw_llama_seconds(app, calls: list[Call]) -> float | None:
+    """Raw llama.cpp seconds for the same prompts and token counts as `calls`; None when
+    the model is not in this process (a llama.cpp server).
 
-    The raw run starts from the same primed prefix state and replays the calls in the
-    same order, so both see the same prompt-cache hits."""
+    Each replay starts from the same primed prefix state, as the pipeline's calls do."""
     llm = app.llm
     if not hasattr(llm, "_llama") or llm._llama is None or not calls:
-        return None, None
+        return None
     llama = llm._llama
-    llama.reset()
     total = 0.0
     for call in calls:
         prompt, stops = llm.render(call.messages)
@@ -208,7 +211,7 @@ def _raw_llama_ratio(app, calls: list[Call], pipeline_s: float) -> tuple[float |
         llama.create_completion(prompt=tokens, max_tokens=n, temperature=0.0, top_k=1,
                                 repeat_penalty=1.0, stop=call.stop + stops)  # fmt: skip
         total += time.perf_counter() - t
-    return pipeline_s / total, total
+    return total
 
 
 def _print_table(report: dict) -> None:

@@ -72,6 +72,30 @@ def test_console_script_answers_in_json(real_settings, tmp_path):
     assert all(TEXT[c["start"] : c["end"]] == c["quote"] for c in data["citations"])
 
 
+BENCH_KEYS = {"quote_p50_ms", "ask_p50_s", "ask_first_token_p50_s", "summary_s", "cold_start_s",
+              "peak_rss_mb", "overhead_vs_llama", "tokens_per_s", "prompt_eval_p50_s", "asks",
+              "answered", "llm_calls", "raw_llama_s", "model", "threads", "machine", "wall_s"}  # fmt: skip
+
+
+def test_bench_prints_one_json_object_and_its_progress(tmp_path):
+    env = {**os.environ, "ARTICLEBOT_DATA_DIR": str(tmp_path / "data"),
+           "ARTICLEBOT_LLM_MODEL": "smollm2-135m-instruct-q4_1", "ARTICLEBOT_N_CTX": "2048"}  # fmt: skip
+    script = os.path.join(os.path.dirname(sys.executable), "articlebot")
+    result = subprocess.run([script, "bench", "--json", "--rounds", "1"], env=env,
+                            capture_output=True, text=True, cwd=ROOT, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    [line] = result.stdout.strip().splitlines()
+    report = json.loads(line)
+    assert set(report) == BENCH_KEYS
+    assert (report["asks"], report["model"]) == (8, "smollm2-135m-instruct-q4_1")
+    assert report["llm_calls"] >= report["answered"] >= 0
+    for key in BENCH_KEYS - {"asks", "answered", "llm_calls", "model", "threads", "machine"}:
+        assert isinstance(report[key], float) and report[key] > 0, key
+    progress = [ln for ln in result.stderr.splitlines() if ln.startswith("bench: ")]
+    assert progress[0] == "bench: cold start in a fresh process…"
+    assert "bench: ask 8/8: Welche Region soll Russland mit nordkoreanischer Hilfe zurückerobert haben?" in progress
+
+
 # D02 and D04 go through the month ranking and the figure-clause check.
 QWEN_CASES = ["D02", "D04", "D05", "D07", "D09", "D11", "D13", "D14", "D15", "D16"]
 
