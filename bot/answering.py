@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.checks import better_figure, misses_figure, restates
+from bot.checks import better_figure, counts_a_measure, misses_figure, restates
 from bot.citations import (
     Citation,
     QuoteMismatch,
+    drop_unsourced,
     NUMBER,
     make_citation,
     markers,
@@ -60,6 +61,7 @@ from bot.prompting import PromptLibrary, neutralise, number_passages
 from bot.routing import (
     asked_measure,
     asks_how_many,
+    asks_two_things,
     dated_elsewhere,
     is_injection,
     is_why_question,
@@ -233,6 +235,13 @@ class Answerer:
             answer.timings_ms["retrieve"] = retrieve_ms
             return answer
 
+        if asks_two_things(q) and len(passages) == 1:
+            # The second part is often answered by the next sentence ("Moskau verkündete
+            # den Abschluss …" / "Selenskyj weist dies zurück"); alone with the first, the
+            # model makes the second answer up.
+            following = self.searcher.following(passages[0])
+            if following is not None and not self._quarantined(following):
+                passages = [passages[0], following]
         messages = self._answer_messages(q, lang, passages, history)
         streamer = _AnswerStreamer(on_text, len(passages)) if on_text else None
         t = time.perf_counter()
@@ -251,6 +260,11 @@ class Answerer:
                 answer = revised
             elif on_text and answer.answered:
                 on_text(answer.answer)  # the streamed retry was not kept
+        if answer.answered and counts_a_measure(answer.answer, q):
+            # "How many Ukrainian soldiers died?" -> "1,000 square kilometres were taken":
+            # the article's only figure near the subject is of something else.
+            log.info("a count was asked and a measured quantity given; declining")
+            answer = self._decline_after(q, lang, "no_value", passages, answer.generation)
         if answer.answered and asks_how_many(q):
             fixed = self._matching_figure(answer, q, lang, passages)
             if fixed != answer.answer:
@@ -655,6 +669,10 @@ class Answerer:
             if not fallback:
                 return self._decline_after(q, lang, "ungrounded", passages, generation)
             text = append_markers(strip_markers(text), fallback)
+        else:
+            # What the model attributed to a passage it never saw ("… and Ukraine
+            # disputes it [3]" with one passage) has no source: it goes.
+            text = drop_unsourced(text, given)
 
         # Every figure must be in a passage; repair the citation when it is in another one.
         numbered = renumber(text, given)[1]

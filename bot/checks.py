@@ -126,3 +126,27 @@ def better_figure(answer: str, question: str, passage: str, sentences: Sequence[
     if chosen is None or best not in single or scores[best] <= scores[chosen]:
         return None
     return chosen, best
+
+
+# "How many" of things that are counted, not "how much" or "how large".
+_HOW_MANY_COUNTED = re.compile(r"\b(how many|wie ?viele|combien de|cu[aá]nt[oa]s|quant[ie])\b", re.IGNORECASE)
+_UNIT = (
+    r"(square |sq\.? )?(kilomet(er|re)s?|km[²2]?|miles?|met(er|re)s?|hectares?|acres?)\b|"
+    r"(quadrat)?(kilo)?meter\w*|hektar\w*|(kilo)?mètres?( carrés)?|"
+    r"tons?\b|tonnes?\b|tonnen\b|euros?\b|dollars?\b|[€$£]"
+)
+_UNIT_AFTER = re.compile(rf"\s*({_UNIT})", re.IGNORECASE)
+_UNIT_WORD = re.compile(rf"(?<!\w)({_UNIT})", re.IGNORECASE)
+
+
+def counts_a_measure(answer: str, question: str) -> bool:
+    """A question counting things ("How many soldiers died?") answered only with
+    measured quantities ("1,000 square kilometres", "€ 3"): those figures are of
+    something else. False when the question names the unit itself."""
+    if not _HOW_MANY_COUNTED.search(question) or _UNIT_WORD.search(question):
+        return False
+    text = strip_markers(answer)
+    found = list(_FIGURE.finditer(text))
+    return bool(found) and all(
+        _UNIT_AFTER.match(text, m.end()) or re.search(r"[€$£]\s*$", text[: m.start()]) for m in found
+    )

@@ -104,6 +104,32 @@ def renumber(text: str, valid: Sequence[int]) -> tuple[str, list[int]]:
     return tidy(text), order
 
 
+_MARKER_RUN = re.compile(rf"{MARKER.pattern}(?:\s*{MARKER.pattern})*")
+
+
+def drop_unsourced(text: str, valid: Sequence[int]) -> str:
+    """Removes each stretch of `text` whose markers all point at passages that were not
+    given: "X [1], and Y [3]." with only [1] given becomes "X [1]." The model made Y up
+    and cited a passage it never saw. Text with no valid marker at all is left alone."""
+    allowed = set(valid)
+    runs = list(_MARKER_RUN.finditer(text))
+    if not any(set(markers(run.group())) & allowed for run in runs):
+        return text
+    kept, start, last_kept = [], 0, True
+    for run in runs:
+        last_kept = bool(set(markers(run.group())) & allowed)
+        if last_kept:
+            kept.append(text[start : run.end()])
+        start = run.end()
+    if last_kept:
+        kept.append(text[start:])
+    else:  # the dropped stretch ended the text: keep only its final punctuation
+        end = re.search(r"[.!?…]+\s*$", text)
+        kept.append(end.group().strip() if end else "")
+    body = re.sub(r"^[\s.,;:!?…]+", "", "".join(kept))
+    return tidy(body[:1].upper() + body[1:])
+
+
 def tidy(text: str) -> str:
     text = re.sub(r"[ \t]+([.,;:!?)])", r"\1", text)  # space left before punctuation
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" -> "[1]"

@@ -213,3 +213,15 @@ def dated_elsewhere(question: str, passage: str) -> bool:
     """Whether `passage` names a month that `question` does not: its figure is from
     another time than the one asked about."""
     return bool(months_named(passage) - months_named(question))
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+\b(and|und|et|y|e)\s+(who|whom|what|when|where|which|why|how|wer|wen|wem|was|wann|wo|"
+    r"welche\w*|warum|wie|qui|que|quoi|quand|où|quel\w*|comment|combien|pourquoi)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_two_things(question: str) -> bool:
+    """ "Who announced it, and who disputes it?": a second question joined to the first."""
+    return bool(_SECOND_QUESTION.search(question))

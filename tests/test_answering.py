@@ -421,3 +421,24 @@ def test_a_figure_matching_its_clause_or_in_another_language_is_kept(fake_app, q
     answer = fake_app.answerer.ask(question)
     assert [c.quote for c in answer.citations] == [JANUARY]
     assert answer.answer == reply.removeprefix("ANSWER: ")
+
+
+def test_a_two_part_question_also_gets_the_next_sentence_of_the_paragraph(fake_app):
+    question = "Wer verkündete den Abschluss der Operation zur Befreiung von Kursk, und wer weist dies zurück?"
+    fake_app.llm.replies = ["ANSWER: Moskau verkündete es [1], und Selenskyj weist dies zurück [2]."]
+    answer = fake_app.answerer.ask(question)
+    assert fake_app.llm.last_user.startswith(f"Passages:\n[1] {MOSCOW}\n[2] {REJECTS}\n\nQuestion:")
+    assert answer.answer == "Moskau verkündete es [1], und Selenskyj weist dies zurück [2]."
+    assert [c.quote for c in answer.citations] == [MOSCOW, REJECTS]
+
+
+OFFENSIVE = TEXT[2483:2716]  # line 14: "… und eroberten dabei fast 1.000 Quadratkilometer Land …"
+
+
+def test_a_count_answered_with_a_measured_quantity_is_declined(fake_app):
+    question = "Wie viele Truppen verlor die Ukraine beim größten Einbruch in russisches Gebiet seit dem Zweiten Weltkrieg?"
+    fake_app.llm.replies = ["ANSWER: Fast 1.000 Quadratkilometer Land wurden erobert [1]."]
+    answer = fake_app.answerer.ask(question)
+    assert (answer.answered, answer.answer, answer.reason) == (False, "Dazu steht nichts im Artikel.", "no_value")
+    assert [p.text for p in answer.passages] == [OFFENSIVE]
+    assert len(fake_app.llm.requests) == 1

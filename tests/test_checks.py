@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.checks import better_figure, figure_clauses
+from bot.checks import better_figure, counts_a_measure, figure_clauses
 
 JANUARY = (
     "Die jüngsten Zahlen stellen einen Anstieg im Vergleich zum Januar dar, als schätzungsweise "
@@ -53,3 +53,24 @@ def test_figure_clauses_are_the_words_after_each_figure():
 )
 def test_better_figure(answer, question, passage, swap):
     assert better_figure(answer, question, passage, DOCUMENT) == swap
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "measured"),
+    [
+        ("1,000 square kilometers of land were occupied [1].", "How many Ukrainian soldiers died?", True),
+        ("fast 1.000 Quadratkilometer Land [1].", "Wie viele Soldaten starben?", True),
+        ("il y a 1 000 kilomètres carrés [1]", "Combien de soldats sont morts ?", True),
+        ("Russia paid € 3 [1].", "How many soldiers did Russia pay for?", True),
+        # The question names the unit, or asks how much / how large: the measure is the answer.
+        ("about 1,000 square kilometers [1].", "How many square kilometers did Ukraine capture?", False),
+        ("about 1,000 km² [1]", "How much land did Ukraine capture?", False),
+        # A count among the figures, or no unit at all.
+        ("300 soldiers, on 1,000 square kilometers [1]", "How many soldiers?", False),
+        ("600 Tote [1].", "Wie viele Soldaten starben?", False),
+        ("5 % of the troops [1]", "How many troops died?", False),
+        ("The article does not give a figure.", "How many troops died?", False),
+    ],
+)
+def test_counts_a_measure(answer, question, measured):
+    assert counts_a_measure(answer, question) is measured

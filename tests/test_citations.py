@@ -2,6 +2,7 @@ import pytest
 
 from bot.citations import (
     QuoteMismatch,
+    drop_unsourced,
     make_citation,
     markers,
     normalise_number,
@@ -70,3 +71,20 @@ def test_partial_marker_is_hidden_while_streaming():
     assert strip_partial_marker("Es waren 600 [") == "Es waren 600 "
     assert strip_partial_marker("Es waren 600 [1") == "Es waren 600 "
     assert strip_partial_marker("Es waren 600 [1]") == "Es waren 600 [1]"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Moskau verkündete es [1], und Kiew bestreitet es [3].", "Moskau verkündete es [1]."),
+        ("Moskau verkündete es [1]. Selenskyj war erfreut [2].", "Moskau verkündete es [1]."),
+        ("Selenskyj war erfreut [2], und Moskau verkündete es [1].", "Und Moskau verkündete es [1]."),
+        # A valid marker beside an invalid one keeps its statement.
+        ("Es gab 600 Tote [4] [1].", "Es gab 600 Tote [4] [1]."),
+        ("Es gab 600 Tote [1]. Mehr steht nicht da.", "Es gab 600 Tote [1]. Mehr steht nicht da."),
+        # No valid marker at all: left to the SOURCES line and the evidence check.
+        ("Es gab 600 Tote [2].", "Es gab 600 Tote [2]."),
+    ],
+)
+def test_drop_unsourced(text, plain):
+    assert drop_unsourced(text, [1]) == plain

@@ -4,6 +4,7 @@ from bot.language import LanguageDetector
 from bot.routing import (
     asked_measure,
     asks_how_many,
+    asks_two_things,
     dated_elsewhere,
     is_why_question,
     months_named,
@@ -173,3 +174,19 @@ def test_months_named(text, months):
 )
 def test_dated_elsewhere(question, passage, elsewhere):
     assert dated_elsewhere(question, passage) is elsewhere
+
+
+@pytest.mark.parametrize(
+    ("question", "two"),
+    [
+        ("Who announced the end of the operation, and who disputes it?", True),
+        ("Wie viele Verluste meldete der NIS, und was geschah mit den Toten?", True),
+        ("Combien de soldats, et comment ont-ils été rapatriés ?", True),
+        ("Who thanked North Korea and why?", True),
+        ("Which kinds of technology did Russia supply to North Korea?", False),
+        ("Kim and Putin signed what?", False),
+        ("How many soldiers were killed or wounded?", False),
+    ],
+)
+def test_asks_two_things(question, two):
+    assert asks_two_things(question) is two
