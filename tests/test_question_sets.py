@@ -12,7 +12,10 @@ KINDS = {"fact", "who", "temporal", "list", "multi", "summary", "quote", "unansw
 LINES = ARTICLE.read_text(encoding="utf-8").count("\n") + 1
 
 
-@pytest.mark.parametrize("name", ["extra-questions.jsonl", "why-questions.jsonl", "paraphrase-questions.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    ["extra-questions.jsonl", "why-questions.jsonl", "paraphrase-questions.jsonl", "probe-questions.jsonl"],
+)
 def test_question_set_is_valid(name):
     cases = load_cases(ROOT / "tests" / "data" / name)
     assert len({c.id for c in cases}) == len(cases)
