@@ -65,6 +65,7 @@ from bot.routing import (
     dated_elsewhere,
     is_injection,
     is_why_question,
+    negates,
     route,
     states_measure,
 )
@@ -220,7 +221,10 @@ class Answerer:
                 answer = self._decline(q, lang, "not_found", started)
             else:
                 t = time.perf_counter()
-                runner_up = self._retrieve(q, history, doc_ids, k=2)[1:]
+                # "Why did the NIS say no soldiers had died?": what refutes a denial is
+                # often not the passage closest to its subject (the dead were cremated)
+                # but the next one (600 dead), so a denial also gets the runner-up.
+                runner_up = self._retrieve(q, history, doc_ids, k=2)[1:] if negates(q) else []
                 answer = self._passage_answer(q, lang, passages[0], on_text, also=runner_up)
                 answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
             answer.passages = answer.passages or passages
@@ -305,8 +309,8 @@ class Answerer:
     def _passage_answer(self, q: str, lang: str, passage: Passage, on_text: TextCallback | None,
                         generation: Generation | None = None, also: Sequence[Passage] = ()) -> Answer:  # fmt: skip
         """What the article says: `passage` and the rest of its paragraph, translated when
-        needed, each sentence cited. When `passage` ends its paragraph, the next passage
-        of `also` is shown instead, in document order."""
+        needed, each sentence cited. When `passage` ends its paragraph, the first of
+        `also` is shown instead, in document order."""
         shown = [passage]
         following = self.searcher.following(passage)
         if following is not None and not self._quarantined(following):

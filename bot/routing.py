@@ -225,3 +225,15 @@ _SECOND_QUESTION = re.compile(
 def asks_two_things(question: str) -> bool:
     """ "Who announced it, and who disputes it?": a second question joined to the first."""
     return bool(_SECOND_QUESTION.search(question))
+
+
+_NEGATION = re.compile(
+    r"\b(no|not|never|none|nobody|nothing|kein\w*|nicht|nie|niemals|niemand|nichts|"
+    r"ne|aucune?|jamais|personne|rien)\b|n['’]t\b|\bn['’]",
+    re.IGNORECASE,
+)
+
+
+def negates(question: str) -> bool:
+    """ "Why did the NIS say no soldiers had died?": the question denies something."""
+    return bool(_NEGATION.search(question))

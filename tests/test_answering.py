@@ -329,22 +329,24 @@ def test_a_why_question_gets_what_the_article_says_without_the_model(fake_app):
 
 
 CREMATED = TEXT[887:1065]  # line 5, second and last sentence
-WHY_CREMATED = "Warum wurden die toten Soldaten in Russland eingeäschert?"
+NOT_CREMATED = "Warum wurden die toten Soldaten nicht in Russland eingeäschert?"
 
 
 @pytest.mark.parametrize(
-    ("margin", "shown"),
+    ("question", "margin", "shown"),
     [
-        # The best sentence ends its paragraph: the runner-up (0.267 against 0.625 with
-        # the toy embedder) is shown too when it is within the margin, in article order.
-        (1.0, [TEXT[124:300], CREMATED]),
-        (0.12, [CREMATED]),
+        # A denial whose best sentence ends its paragraph: the runner-up (0.267 against
+        # 0.625 with the toy embedder) is shown too when within the margin, in article order.
+        (NOT_CREMATED, 1.0, [TEXT[124:300], CREMATED]),
+        (NOT_CREMATED, 0.12, [CREMATED]),
+        # Not a denial: the best sentence alone.
+        ("Warum wurden die toten Soldaten in Russland eingeäschert?", 1.0, [CREMATED]),
     ],
 )
-def test_a_why_question_whose_sentence_ends_its_paragraph_gets_the_runner_up(fake_app, margin, shown):
+def test_a_why_question_denying_something_also_gets_the_runner_up(fake_app, question, margin, shown):
     fake_app.settings.why_min_score = 0.3
     fake_app.settings.passage_margin = margin
-    answer = fake_app.answerer.ask(WHY_CREMATED)
+    answer = fake_app.answerer.ask(question)
     assert [c.quote for c in answer.citations] == shown
     body = " ".join(f"{text[:-1]} [{n}]." for n, text in enumerate(shown, start=1))
     assert answer.answer == f"Im Artikel heißt es: {body}"

@@ -96,8 +96,9 @@ def test_bench_prints_one_json_object_and_its_progress(tmp_path):
     assert "bench: ask 8/8: Welche Region soll Russland mit nordkoreanischer Hilfe zurückerobert haben?" in progress
 
 
-# D02 and D04 go through the month ranking and the figure-clause check.
-QWEN_CASES = ["D02", "D04", "D05", "D07", "D09", "D11", "D13", "D14", "D15", "D16"]
+# D02, D04 and D12 go through the month ranking, the figure-clause check and the
+# runner-up for a denying why-question.
+QWEN_CASES = ["D02", "D04", "D05", "D07", "D09", "D11", "D12", "D13", "D14", "D15", "D16"]
 
 
 @pytest.mark.parametrize("case_id", QWEN_CASES)

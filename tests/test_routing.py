@@ -8,6 +8,7 @@ from bot.routing import (
     dated_elsewhere,
     is_why_question,
     months_named,
+    negates,
     quote_query,
     route,
     states_measure,
@@ -190,3 +191,18 @@ def test_dated_elsewhere(question, passage, elsewhere):
 )
 def test_asks_two_things(question, two):
     assert asks_two_things(question) is two
+
+
+@pytest.mark.parametrize(
+    ("question", "denies"),
+    [
+        ("Why did the NIS say no North Korean soldiers had died?", True),
+        ("Warum erklärte der NIS, dass keine Soldaten gestorben seien?", True),
+        ("Pourquoi personne n'est-il mort ?", True),
+        ("Why didn't Russia help?", True),
+        ("Warum wurden die toten Soldaten in Nordkorea beerdigt?", False),
+        ("Why did Putin thank North Korea?", False),
+    ],
+)
+def test_negates(question, denies):
+    assert negates(question) is denies
