@@ -22,10 +22,13 @@ Commands:
   /help, /quit"""
 
 
-def run_chat(app, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+def run_chat(app, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    # The streams are looked up per call, not bound at import: a caller (or a test
+    # runner) may have replaced sys.stdin/sys.stdout since.
+    stdin = stdin or sys.stdin
     answerer = app.answerer
     history: list[Turn] = []
-    out = stdout
+    out = stdout or sys.stdout
     out.write("articlebot: ask about the article (/help for commands, /quit to leave).\n")
     out.flush()
     while True:
@@ -84,9 +87,9 @@ def _streamed(out: TextIO, call) -> Answer:
     if answer.answer != shown:
         if shown and answer.answer.startswith(shown):
             out.write(answer.answer[len(shown):])
+        elif shown:  # a check replaced what was streamed: say so, on its own line
+            out.write(f"\n↳ {answer.answer}")
         else:
-            if shown:
-                out.write("\n")
             out.write(answer.answer)
     out.write("\n")
     return answer

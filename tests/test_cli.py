@@ -152,3 +152,12 @@ def test_chat_conversation(monkeypatch, with_fake_app):
     result = runner.invoke(cli.app, ["chat"], input="Wie viele Verluste, darunter Tote, erlitt Nordkorea?\n/quit\n")
     assert result.exit_code == 0
     assert "Es gab 600 Tote [1].\n  [1] “Nach Angaben von Lee Seong Kweun" in result.stdout
+
+
+def test_chat_marks_an_answer_that_replaced_the_streamed_one(monkeypatch, with_fake_app):
+    with_fake_app.llm.replies = ["ANSWER: Im Januar waren 300 Soldaten verwundet [1]."]
+    question = "Wie viele nordkoreanische Soldaten waren im Januar schätzungsweise verwundet?"
+    result = runner.invoke(cli.app, ["chat"], input=f"{question}\n/quit\n")
+    assert result.exit_code == 0
+    assert ("> Im Januar waren 300 Soldaten verwundet [1].\n"
+            "↳ Im Januar waren 2.700 Soldaten verwundet [1].\n  [1] “Die jüngsten Zahlen") in result.stdout  # fmt: skip
