@@ -41,10 +41,10 @@ import numpy as np
 
 from bot.checks import better_figure, counts_a_measure, misses_figure, restates
 from bot.citations import (
+    NUMBER,
     Citation,
     QuoteMismatch,
     drop_unsourced,
-    NUMBER,
     make_citation,
     markers,
     normalise_number,
