@@ -259,7 +259,11 @@ class Answerer:
             if streamer:
                 streamer.reset()
             second = self._generate_answer(retry, streamer)
-            revised = self._grounded_answer(q, lang, passages, second)
+            # The retry rewords the same answer; when it drops its markers, the first
+            # reply's citations stand for it (its figures are checked all the same).
+            before = [i for i, p in enumerate(passages, 1)
+                      if any((c.doc_id, c.start) == p.key for c in answer.citations)]  # fmt: skip
+            revised = self._grounded_answer(q, lang, passages, second, cited_before=before)
             if self._faults(revised, passages, q, lang) < self._faults(answer, passages, q, lang):
                 answer = revised
             elif on_text and answer.answered:
@@ -657,8 +661,9 @@ class Answerer:
     # -- checking what the model wrote -----------------------------------------------------
 
     def _grounded_answer(
-        self, q: str, lang: str, passages: list[Passage], generation: Generation
-    ) -> Answer:
+        self, q: str, lang: str, passages: list[Passage], generation: Generation,
+        cited_before: Sequence[int] = (),
+    ) -> Answer:  # fmt: skip
         sources, text = parse_reply(generation.text)
         given = list(range(1, len(passages) + 1))
         if sources == [] or not text or _NONE.match(text):
@@ -667,7 +672,7 @@ class Answerer:
         # Markers to given passages only; else the SOURCES line; else evidence overlap.
         cited = [n for n in markers(text) if n in given]
         if not cited:
-            fallback = [n for n in (sources or []) if n in given]
+            fallback = [n for n in (sources or cited_before) if n in given]
             if not fallback:
                 fallback = _supporting(text, passages)
             if not fallback:

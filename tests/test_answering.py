@@ -444,3 +444,17 @@ def test_a_count_answered_with_a_measured_quantity_is_declined(fake_app):
     assert (answer.answered, answer.answer, answer.reason) == (False, "Dazu steht nichts im Artikel.", "no_value")
     assert [p.text for p in answer.passages] == [OFFENSIVE]
     assert len(fake_app.llm.requests) == 1
+
+
+def test_a_retry_that_translates_but_drops_its_markers_keeps_the_first_replys_citation(fake_app):
+    fake_app.settings.min_score = 0.0  # the toy embedder matches words, not languages
+    fake_app.llm.replies = [
+        "ANSWER: Lee told a nichtöffentlichen Parlamentsausschuss about it [1].",
+        "ANSWER: Lee told a closed parliamentary committee about it.",
+    ]
+    answer = fake_app.answerer.ask("Which committee did Lee Seong Kweun say the NIS told about the Fronten and the Verluste?")
+    retry = fake_app.llm.requests[1][-1].content
+    assert retry.startswith("Your answer leaves these words untranslated: nichtöffentlichen, Parlamentsausschuss.")
+    # No figure and few shared words: without the first reply's marker it had no source.
+    assert answer.answer == "Lee told a closed parliamentary committee about it [1]."
+    assert [c.quote for c in answer.citations] == [LOSSES_SENTENCE]
