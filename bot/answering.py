@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.checks import better_figure, counts_a_measure, misses_figure, restates
+from bot.checks import better_figure, counts_a_measure, figure_clauses, misses_figure, restates
 from bot.citations import (
     NUMBER,
     Citation,
@@ -207,7 +207,8 @@ class Answerer:
             return self._quote_answer(q, routed.query, lang, doc_ids, started)
 
         t = time.perf_counter()
-        passages = self._retrieve(q, history, doc_ids)
+        ranked = self._retrieve(q, history, doc_ids)
+        passages = self._top(q, ranked, self.settings.top_k)
         retrieve_ms = (time.perf_counter() - t) * 1000
         if not passages or max(p.score for p in passages) < self.settings.min_score:
             answer = self._decline(q, lang, "not_found", started)
@@ -224,7 +225,7 @@ class Answerer:
                 # "Why did the NIS say no soldiers had died?": what refutes a denial is
                 # often not the passage closest to its subject (the dead were cremated)
                 # but the next one (600 dead), so a denial also gets the runner-up.
-                runner_up = self._retrieve(q, history, doc_ids, k=2)[1:] if negates(q) else []
+                runner_up = self._top(q, ranked, 2)[1:] if negates(q) else []
                 answer = self._passage_answer(q, lang, passages[0], on_text, also=runner_up)
                 answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
             answer.passages = answer.passages or passages
@@ -338,8 +339,8 @@ class Answerer:
         compared, so only when the question is in the passage's language."""
         first = answer.citations[0] if answer.citations else None
         cited = next((p for p in passages if first and p.key == (first.doc_id, first.start)), None)
-        if cited is None or self._doc_lang(cited.doc_id) != lang:
-            return answer.answer
+        if cited is None or self._doc_lang(cited.doc_id) != lang or len(figure_clauses(cited.text)) < 2:
+            return answer.answer  # nothing to choose from: skip reading the document
         sentences = [p.text for p in self.searcher.all_passages([cited.doc_id])]
         swap = better_figure(answer.answer, q, cited.text, sentences)
         if swap is None:
@@ -589,9 +590,9 @@ class Answerer:
                 f"unknown document {', '.join(unknown)}; `articlebot sources` lists them"
             )
 
-    def _retrieve(self, q: str, history: Sequence[Turn], doc_ids, k: int | None = None) -> list[Passage]:
-        k = k or self.settings.top_k
-        pool = max(k, RANKING_POOL)
+    def _retrieve(self, q: str, history: Sequence[Turn], doc_ids) -> list[Passage]:
+        """The candidates for `q`, best first by `_ranking_score`; cut with `_top`."""
+        pool = max(self.settings.top_k, RANKING_POOL)
         found = {p.key: p for p in self.searcher.search(q, pool, doc_ids=doc_ids)}
         if history:
             # A follow-up ("und wie viele davon starben?") leans on the previous question.
@@ -599,11 +600,14 @@ class Answerer:
             for p in self.searcher.search(combined, pool, doc_ids=doc_ids):
                 if p.key not in found or found[p.key].score < p.score:
                     found[p.key] = p
-        ranked = [p for p in found.values() if not self._quarantined(p)]
+        rank = self._ranking_score(q)
+        return sorted((p for p in found.values() if not self._quarantined(p)), key=lambda p: -rank(p))
+
+    def _top(self, q: str, ranked: list[Passage], k: int) -> list[Passage]:
+        """The first `k` of `ranked` within `passage_margin` of the best."""
         if not ranked:
             return []
         rank = self._ranking_score(q)
-        ranked.sort(key=lambda p: -rank(p))
         best = rank(ranked[0])
         return [p for p in ranked if rank(p) >= best - self.settings.passage_margin][:k]
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from bot.citations import NUMBER, normalise_number, numbers, strip_markers
-from bot.routing import asks_how_many
+from bot.routing import asks_how_many, asks_to_count
 
 # Function words and reporting words of the supported languages: an answer made only of
 # these and the question's own words says nothing new. Negations are not in the list:
@@ -66,22 +66,31 @@ def misses_figure(answer: str, question: str) -> bool:
     return asks_how_many(question) and not numbers(answer)
 
 
-# A figure, or a range of two ("10.000 bis 12.000"), counted as one.
-_ONE = r"(?<![\w.,])(?:\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?)"
-_FIGURE = re.compile(rf"{_ONE}(?:\s*(?:bis|to|-|–|à)\s*{_ONE})?")
+_RANGE = re.compile(r"\s*(bis|to|-|–|à)\s*")
+
+
+def _figure_spans(text: str) -> list[list[int]]:
+    """[start, end] of each figure, a range counted as one."""
+    spans: list[list[int]] = []
+    for match in NUMBER.finditer(text):
+        if spans and _RANGE.fullmatch(text, spans[-1][1], match.start()):
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    return spans
 
 
 def figure_clauses(text: str) -> list[tuple[str, str]]:
     """Each figure of `text` as written, with the words after it up to the next figure or
-    punctuation: what it counts. "… 300 nordkoreanische Soldaten getötet und weitere 2.700
-    verwundet wurden." -> [("300", "nordkoreanische Soldaten getötet und weitere"),
-    ("2.700", "verwundet wurden")]."""
-    found = list(_FIGURE.finditer(text))
+    punctuation: what it counts. A range ("10.000 bis 12.000") is one figure.
+    "… 300 nordkoreanische Soldaten getötet und weitere 2.700 verwundet wurden." ->
+    [("300", "nordkoreanische Soldaten getötet und weitere"), ("2.700", "verwundet wurden")]."""
+    spans = _figure_spans(text)
     clauses = []
-    for i, match in enumerate(found):
-        end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        clause = re.split(r"[,;:.!?()–](?!\d)|\s-\s", text[match.end() : end])[0]
-        clauses.append((match.group(), clause.strip()))
+    for i, (start, end) in enumerate(spans):
+        stop = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        clause = re.split(r"[,;:.!?()–](?!\d)|\s-\s", text[end:stop])[0]
+        clauses.append((text[start:end], clause.strip()))
     return clauses
 
 
@@ -128,8 +137,6 @@ def better_figure(answer: str, question: str, passage: str, sentences: Sequence[
     return chosen, best
 
 
-# "How many" of things that are counted, not "how much" or "how large".
-_HOW_MANY_COUNTED = re.compile(r"\b(how many|wie ?viele|combien de|cu[aá]nt[oa]s|quant[ie])\b", re.IGNORECASE)
 _UNIT = (
     r"(square |sq\.? )?(kilomet(er|re)s?|km[²2]?|miles?|met(er|re)s?|hectares?|acres?)\b|"
     r"(quadrat)?(kilo)?meter\w*|hektar\w*|(kilo)?mètres?( carrés)?|"
@@ -143,10 +150,10 @@ def counts_a_measure(answer: str, question: str) -> bool:
     """A question counting things ("How many soldiers died?") answered only with
     measured quantities ("1,000 square kilometres", "€ 3"): those figures are of
     something else. False when the question names the unit itself."""
-    if not _HOW_MANY_COUNTED.search(question) or _UNIT_WORD.search(question):
+    if not asks_to_count(question) or _UNIT_WORD.search(question):
         return False
     text = strip_markers(answer)
-    found = list(_FIGURE.finditer(text))
+    found = _figure_spans(text)
     return bool(found) and all(
-        _UNIT_AFTER.match(text, m.end()) or re.search(r"[€$£]\s*$", text[: m.start()]) for m in found
+        _UNIT_AFTER.match(text, end) or re.search(r"[€$£]\s*$", text[:start]) for start, end in found
     )

@@ -168,6 +168,17 @@ def asks_how_many(question: str) -> bool:
     return bool(_HOW_MANY.search(question))
 
 
+# "How many" of things that are counted, not "how much" or "how large".
+_HOW_MANY_COUNTED = re.compile(
+    r"\b(how many|wie ?viele|combien de|cu[aá]nt[oa]s|quant[ie])\b", re.IGNORECASE
+)
+
+
+def asks_to_count(question: str) -> bool:
+    """Whether the question counts things ("How many soldiers …?"), not a measure."""
+    return bool(_HOW_MANY_COUNTED.search(question))
+
+
 _MONTHS = [
     ("januar", "january", "janvier", "jänner", "gennaio", "enero"),
     ("februar", "february", "février", "febbraio", "febrero"),

@@ -4,6 +4,7 @@ from bot.language import LanguageDetector
 from bot.routing import (
     asked_measure,
     asks_how_many,
+    asks_to_count,
     asks_two_things,
     dated_elsewhere,
     is_why_question,
@@ -206,3 +207,17 @@ def test_asks_two_things(question, two):
 )
 def test_negates(question, denies):
     assert negates(question) is denies
+
+
+@pytest.mark.parametrize(
+    ("question", "counts"),
+    [
+        ("How many soldiers died?", True),
+        ("Wie viele Soldaten starben?", True),
+        ("Combien de soldats sont morts ?", True),
+        ("How much land did Ukraine capture?", False),
+        ("Wie viel kostet es?", False),
+    ],
+)
+def test_asks_to_count(question, counts):
+    assert asks_to_count(question) is counts
