@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot import errors
 from bot.llm import Generation, Message
 
 QUOTE_QUERIES = ["Feuerbestattung der Toten", "defence treaty", "Überraschungsoffensive im August",
@@ -81,20 +82,33 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def cold_start(argv: list[str] | None = None) -> dict:
+def cold_start() -> dict:
     """Starts a fresh process that builds the app, loads both models, primes the prompt
-    and answers one quote; returns its own measurement."""
-    code = (
-        "import json,time,resource,psutil,os;t0=psutil.Process().create_time();"
-        "from bot.bench import _ready;r=_ready();"
-        "print(json.dumps({'cold_start_s':time.time()-t0,'prime_s':r,"
-        "'rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=os.environ.copy())  # fmt: skip
-    if result.returncode != 0:
+    and answers one quote; returns its own measurement. A setup error in that process
+    (models not installed, an index locked) is raised here as the same error."""
+    result = subprocess.run([sys.executable, "-c", "from bot.bench import _probe; _probe()"],
+                            capture_output=True, text=True, env=os.environ.copy())  # fmt: skip
+    lines = result.stdout.strip().splitlines()
+    report = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    if "error" in report:
+        raise getattr(errors, report["kind"], errors.ArticlebotError)(report["error"])
+    if result.returncode != 0 or not report:
         raise RuntimeError(f"cold-start probe failed: {result.stderr.strip()[-300:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+def _probe() -> None:
+    """The cold-start process: ready to answer, then one JSON line on stdout."""
+    import psutil
+
+    started = psutil.Process().create_time()
+    try:
+        primed = _ready()
+    except errors.ArticlebotError as exc:
+        print(json.dumps({"error": str(exc), "kind": type(exc).__name__}))
+        sys.exit(1)
+    print(json.dumps({"cold_start_s": time.time() - started, "prime_s": primed,
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
 
 
 def _ready() -> float:

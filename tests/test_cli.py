@@ -161,3 +161,14 @@ def test_chat_marks_an_answer_that_replaced_the_streamed_one(monkeypatch, with_f
     assert result.exit_code == 0
     assert ("> Im Januar waren 300 Soldaten verwundet [1].\n"
             "↳ Im Januar waren 2.700 Soldaten verwundet [1].\n  [1] “Die jüngsten Zahlen") in result.stdout  # fmt: skip
+
+
+def test_bench_without_models_says_how_to_fetch_them(monkeypatch, tmp_path):
+    # The cold-start probe runs in a fresh process; its setup error comes back as is.
+    monkeypatch.setenv("ARTICLEBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ARTICLEBOT_MODELS_DIR", str(tmp_path / "models"))
+    result = invoke("bench", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"error": (
+        f"model embeddinggemma-300m is not installed at {tmp_path / 'models' / 'embeddinggemma-300m'}; "
+        "run `articlebot models fetch` (or `make setup`)")}  # fmt: skip
