@@ -35,7 +35,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,7 +54,8 @@ from bot.citations import (
     unsupported_numbers,
 )
 from bot.errors import InputError
-from bot.language import LanguageDetector, language_name
+from bot.language import LanguageDetector
+from bot.lexicon import QUOTE_MARKS, language_name
 from bot.llm import LLM, Generation, Message
 from bot.prompting import PromptLibrary, neutralise, number_passages
 from bot.routing import (
@@ -69,6 +69,7 @@ from bot.routing import (
     route,
     states_measure,
 )
+from bot.results import Answer, QuoteHit, Turn
 from bot.settings import Settings
 from retrieval.search import Passage, Searcher
 
@@ -76,59 +77,9 @@ log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _NONE = re.compile(r"^\W*(none|keine?|aucune?|ninguna?|nessuna?)\W*$", re.IGNORECASE)
-QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"), "es": ("«", "»"),
-               "it": ("«", "»")}  # fmt: skip
 SUMMARY_CACHE_SIZE = 64
 RANKING_POOL = 4  # candidates re-ranked per question, whatever top_k is
 
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier exchange of a conversation (a reply chain, a thread)."""
-
-    question: str
-    answer: str
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    answered: bool
-    language: str
-    citations: list[Citation] = field(default_factory=list)
-    mode: str = "answer"  # "answer", "summary", "quote" or "decline"
-    reason: str | None = None  # why a decline happened
-    truncated: bool = False
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    passages: list[Passage] = field(default_factory=list)  # what the model saw
-    generation: Generation | None = None
-
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "answered": self.answered,
-            "language": self.language,
-            "citations": [c.to_dict() for c in self.citations],
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
-
-
-@dataclass(frozen=True)
-class QuoteHit:
-    doc_id: str
-    quote: str
-    start: int
-    end: int
-    score: float
-    title: str
-    line: int
-
-    def to_dict(self) -> dict:
-        return {"doc_id": self.doc_id, "quote": self.quote, "start": self.start,
-                "end": self.end, "score": round(self.score, 4)}  # fmt: skip
 
 
 TextCallback = Callable[[str], None]
@@ -329,8 +280,9 @@ class Answerer:
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
         citations = self._citations(list(range(1, len(shown) + 1)), shown)
         truncated = bool(translation and translation.truncated)
-        return Answer(q, f"{intro} {body}", True, lang, citations, "answer", None, truncated,
-                      {}, shown, translation or generation)  # fmt: skip
+        return Answer.cited(question=q, language=lang, text=f"{intro} {body}", citations=citations,
+                            truncated=truncated, passages=shown,
+                            generation=translation or generation)  # fmt: skip
 
     def _matching_figure(self, answer: Answer, q: str, lang: str, passages: Sequence[Passage]) -> str:
         """`answer`'s text, with its figure replaced when the cited sentence says another
@@ -428,14 +380,17 @@ class Answerer:
         q = question or (f"Summary: {focus}" if focus else "Summary")
         if not self._has_documents():
             return self._decline(q, lang, "no_documents", started)
-        generation_id = self.searcher.store.generation()
+        generation_id = self.searcher.generation()
         key = (generation_id, tuple(sorted(doc_ids or [])), lang, (focus or "").lower())
         with self._summary_lock:
             cached = self._summary_cache.get(key)
         if cached is not None:
             if on_text:
                 on_text(cached.answer)
-            return _copy_for(cached, q, started)
+            copy = cached.copy_for(q)
+            copy.timings_ms.update(retrieve=0.0, generate=0.0,
+                                   total=(time.perf_counter() - started) * 1000)
+            return copy
 
         t = time.perf_counter()
         passages = self._summary_passages(focus, doc_ids)
@@ -447,8 +402,11 @@ class Answerer:
         generate_ms = (time.perf_counter() - t) * 1000
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
         truncated = bool(generation and generation.truncated)
-        answer = Answer(q, body, True, lang, self._citations(list(range(1, len(passages) + 1)), passages),
-                        "summary", None, truncated, {}, passages, generation)  # fmt: skip
+        answer = Answer.cited(
+            question=q, language=lang, text=body, mode="summary", truncated=truncated,
+            citations=self._citations(list(range(1, len(passages) + 1)), passages),
+            passages=passages, generation=generation,
+        )  # fmt: skip
         answer.timings_ms.update(
             retrieve=retrieve_ms, generate=generate_ms,
             total=(time.perf_counter() - started) * 1000,
@@ -473,8 +431,9 @@ class Answerer:
                 log.error("dropping passage %s:%s that does not match its document",
                           passage.doc_id, passage.start)  # fmt: skip
                 continue
-            hits.append(QuoteHit(citation.doc_id, citation.quote, citation.start, citation.end,
-                                 passage.score, passage.title, passage.line))  # fmt: skip
+            hits.append(QuoteHit(doc_id=citation.doc_id, quote=citation.quote, start=citation.start,
+                                 end=citation.end, score=passage.score, title=passage.title,
+                                 line=passage.line))  # fmt: skip
         return hits
 
     def translate(self, texts: Sequence[str], language: str) -> list[str]:
@@ -578,12 +537,12 @@ class Answerer:
     # -- retrieval ----------------------------------------------------------------------
 
     def _has_documents(self) -> bool:
-        return bool(self.searcher.corpus().chunks)
+        return self.searcher.has_documents()
 
     def _check_doc_ids(self, doc_ids: list[str] | None) -> None:
         if not doc_ids:
             return
-        known = set(self.searcher.corpus().docs)
+        known = set(self.searcher.doc_ids())
         unknown = [d for d in doc_ids if d not in known]
         if unknown:
             raise InputError(
@@ -708,8 +667,9 @@ class Answerer:
             return self._decline_after(q, lang, "ungrounded", passages, generation)
         if generation.truncated:
             body = f"{body} {self.prompts.message('truncated', lang)}"
-        return Answer(q, body, True, lang, citations, "answer", None, generation.truncated,
-                      {}, passages, generation)  # fmt: skip
+        return Answer.cited(question=q, language=lang, text=body, citations=citations,
+                            truncated=generation.truncated, passages=passages,
+                            generation=generation)  # fmt: skip
 
     def _quote_answer(self, q: str, query: str, lang: str, doc_ids, started: float) -> Answer:
         t = time.perf_counter()
@@ -723,9 +683,10 @@ class Answerer:
         opening, closing = QUOTE_MARKS.get(lang, QUOTE_MARKS["en"])
         text = f"{self.prompts.message('quote_intro', lang)} {opening}{citations[0].quote}{closing} [1]"
         total = (time.perf_counter() - started) * 1000
-        return Answer(q, text, True, lang, citations, "quote", None, False,
-                      {"retrieve": retrieve_ms, "generate": 0.0, "total": total},
-                      hits[:1])  # fmt: skip
+        answer = Answer.cited(question=q, language=lang, text=text, citations=citations,
+                              mode="quote", passages=hits[:1])
+        answer.timings_ms.update(retrieve=retrieve_ms, generate=0.0, total=total)
+        return answer
 
     def _citations(self, order: list[int], passages: Sequence[Passage]) -> list[Citation]:
         citations = []
@@ -744,8 +705,10 @@ class Answerer:
         key = {"ungrounded": "not_found", "unsupported_number": "not_found",
                "no_value": "not_found"}.get(reason, reason)  # fmt: skip
         total = (time.perf_counter() - started) * 1000
-        return Answer(q, self.prompts.message(key, lang), False, lang, [], "decline", reason,
-                      False, {"retrieve": 0.0, "generate": 0.0, "total": total})  # fmt: skip
+        answer = Answer.decline(question=q, language=lang, text=self.prompts.message(key, lang),
+                                reason=reason)
+        answer.timings_ms.update(retrieve=0.0, generate=0.0, total=total)
+        return answer
 
     def _decline_after(self, q, lang, reason, passages, generation) -> Answer:
         answer = self._decline(q, lang, reason, time.perf_counter())
@@ -843,14 +806,6 @@ def select_key_sentences(passages: list[Passage], vectors: np.ndarray, n: int) -
 def _is_sentence(text: str) -> bool:
     """A full sentence, not a heading or a fragment: summaries are built from these."""
     return len(text) >= 40 and text.rstrip("\"'“”»)").endswith((".", "!", "?"))
-
-
-def _copy_for(cached: Answer, q: str, started: float) -> Answer:
-    total = (time.perf_counter() - started) * 1000
-    return Answer(q, cached.answer, cached.answered, cached.language, list(cached.citations),
-                  cached.mode, cached.reason, cached.truncated,
-                  {"retrieve": 0.0, "generate": 0.0, "total": total}, list(cached.passages),
-                  cached.generation)  # fmt: skip
 
 
 class _AnswerStreamer:

@@ -21,7 +21,7 @@ from models.install import ModelInstaller, check_gguf
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
-from retrieval.store import ChromaStore, make_client
+from retrieval.store import ChromaStore, DocumentInfo, make_client
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,10 @@ class App:
         if not self.store.is_empty():
             return None
         return self.ingest()
+
+    def documents(self) -> list[DocumentInfo]:
+        """The ingested documents (id, title, language, size, passages)."""
+        return self.searcher.documents()
 
     def remove(self, doc_id: str) -> bool:
         return remove_document(doc_id, store=self.store)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.answering import Answer, Turn
+from bot.results import Answer, Turn
 from bot.errors import ArticlebotError
+from bot.lexicon import SUPPORTED
 
 HELP = """Ask a question about the article in German, English or French.
 Commands:
@@ -57,7 +58,7 @@ def run_chat(app, *, stdin: TextIO | None = None, stdout: TextIO | None = None) 
                     out.write(f"[{i}] “{hit.quote}” ({hit.doc_id}, {hit.score:.2f})\n")
             elif text.startswith("/summary"):
                 words = text.split()[1:]
-                lang = words.pop(0) if words and words[0] in ("de", "en", "fr", "es", "it") else None
+                lang = words.pop(0) if words and words[0] in SUPPORTED else None
                 focus = " ".join(words) or None
                 answer = _streamed(out, lambda cb: answerer.summarize(
                     language=lang, focus=focus, on_text=cb))  # fmt: skip

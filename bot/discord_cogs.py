@@ -30,7 +30,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.answering import Turn
+from bot.results import Turn
 from bot.discord_format import (
     NO_MENTIONS,
     embeds_from_lines,

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.answering import QUOTE_MARKS, Answer, QuoteHit
+from bot.results import Answer, QuoteHit
 from bot.citations import MARKER
-from bot.language import SUPPORTED
+from bot.lexicon import QUOTE_MARKS, SUPPORTED
 
 MESSAGE_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096

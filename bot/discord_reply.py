@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import discord
 
-from bot.answering import Answer, Turn
+from bot.results import Answer, Turn
 from bot.discord_format import (
     NO_MENTIONS,
     Page,

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answering import Answer, Answerer
+from bot.answering import Answerer
+from bot.results import Answer
 from bot.errors import InputError
 from bot.language import LanguageDetector
 
@@ -132,7 +133,7 @@ def run_eval(
         try:
             answer = answerer.ask(case.q)
         except InputError as exc:
-            answer = Answer(case.q, str(exc), False, case.lang, mode="decline", reason="input")
+            answer = Answer.decline(question=case.q, language=case.lang, text=str(exc), reason="input")
         seconds = time.perf_counter() - started
         reasons, gold_hits, verbatim = score(case, answer, article, answerer.detector, doc_id)
         result = Result(case, answer, seconds, reasons, gold_hits, verbatim)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import threading
 
-SUPPORTED = ("de", "en", "fr", "es", "it")
-NAMES = {"de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian"}
-NATIVE_NAMES = {"de": "Deutsch", "en": "English", "fr": "français", "es": "español",
-                "it": "italiano"}  # fmt: skip
+from bot.lexicon import FUNCTION_WORDS, NATIVE_NAMES, SUPPORTED, language_name
+
+__all__ = ["LanguageDetector", "NATIVE_NAMES", "SUPPORTED", "language_name"]
 MIN_CONFIDENCE = 0.5
 
 
@@ -61,19 +60,6 @@ class LanguageDetector:
         return 0.0
 
 
-FUNCTION_WORDS = {
-    "de": "wer wie was wann wo warum wieviel wieviele welche welcher welches ist sind war waren "
-    "der die das den dem des und oder nicht ein eine einen von mit zu im am über für auch "
-    "hat haben wurde wurden davon dass es sie er ich du bitte zusammen",
-    "en": "who what when where why how which whom is are was were the a an and or not of with "
-    "to in on about for also has have had did does do many much it they he i you please",
-    "fr": "qui que quoi quand où pourquoi comment combien quel quelle quels quelles est sont "
-    "était le la les un une des du et ou ne pas de avec dans sur pour aussi a ont il elle",
-    "es": "quién qué cuándo dónde por cómo cuántos cuántas cuál es son era el la los las un una "
-    "y o no de con en sobre para también ha han",
-    "it": "chi che cosa quando dove perché come quanti quante quale è sono era il lo la gli le "
-    "un una e o non di con in su per anche ha hanno",
-}
 _FUNCTION_SETS = {code: set(words.split()) for code, words in FUNCTION_WORDS.items()}
 
 
@@ -89,7 +75,3 @@ def _iso():
     from lingua import IsoCode639_1
 
     return IsoCode639_1
-
-
-def language_name(code: str) -> str:
-    return NAMES.get(code, "English")

@@ -21,7 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answering import Answer, Answerer, QuoteHit, Turn
+from bot.answering import Answerer
+from bot.results import Answer, QuoteHit, Turn
 from bot.errors import BusyError, CooldownError
 
 log = logging.getLogger(__name__)

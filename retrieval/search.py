@@ -20,7 +20,8 @@ import numpy as np
 
 from retrieval.documents import Document
 from retrieval.embedding import Embedder
-from retrieval.store import ChromaStore, StoredChunk
+from retrieval.store import DocumentInfo, StoredChunk
+from retrieval.store import ChromaStore as Store  # the Store protocol replaces this
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +94,121 @@ class _Corpus:
         return [int(i) for i, s in zip(results[0], scores[0], strict=True) if s > 0]
 
 
+class Snapshot:
+    """The index as one request sees it: read from the store once, and unchanged for the
+    rest of the request even when an ingest switches the index meanwhile."""
+
+    def __init__(self, corpus: _Corpus, embedder: Embedder, store: Store, hybrid: bool) -> None:
+        self._corpus = corpus
+        self._embedder = embedder
+        self._store = store
+        self._hybrid = hybrid
+
+    @property
+    def generation(self) -> str | None:
+        """The index generation this snapshot reads; it changes with every ingest."""
+        return self._corpus.generation
+
+    def has_documents(self) -> bool:
+        return bool(self._corpus.chunks)
+
+    def doc_ids(self) -> list[str]:
+        return list(self._corpus.docs)
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._corpus.docs.get(doc_id)
+
+    def language_of(self, doc_id: str) -> str | None:
+        """The language detected for a document at ingest, None for an unknown id."""
+        document = self._corpus.docs.get(doc_id)
+        return document.lang if document is not None else None
+
+    def search(self, query: str, k: int, doc_ids: list[str] | None = None) -> list[Passage]:
+        corpus = self._corpus
+        if not corpus.chunks:
+            return []
+        vector = self._embedder.embed_query(query)
+        pool = max(k * 4, 12)
+        dense = self._store.query(vector, pool, doc_ids=doc_ids)
+        scores = {(s.chunk.doc_id, s.chunk.index): sim for s, sim in dense}
+        ranked = [(s.chunk.doc_id, s.chunk.index) for s, _ in dense]
+        if self._hybrid and corpus.bm25 is not None:
+            lexical = [
+                (corpus.chunks[i].chunk.doc_id, corpus.chunks[i].chunk.index)
+                for i in corpus.bm25_ranking(query, pool)
+            ]
+            if doc_ids:
+                lexical = [key for key in lexical if key[0] in doc_ids]
+            ranked = _rrf([ranked, lexical])
+            missing = [key for key in ranked if key not in scores]
+            if missing:
+                self._fill_scores(missing, vector, scores)
+        passages = []
+        for key in ranked[:k]:
+            passage = self._passage(key, scores[key])
+            if passage is not None:
+                passages.append(passage)
+        return passages
+
+    def all_passages(self, doc_ids: list[str] | None = None) -> list[Passage]:
+        out = []
+        for stored in self._corpus.chunks:
+            if doc_ids and stored.chunk.doc_id not in doc_ids:
+                continue
+            found = self._passage((stored.chunk.doc_id, stored.chunk.index), 0.0)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def following(self, passage: Passage) -> Passage | None:
+        """The next sentence of the same paragraph, or None at a paragraph's end."""
+        found = self._passage((passage.doc_id, passage.index + 1), 0.0)
+        return found if found is not None and found.line == passage.line else None
+
+    def vectors(self, passages: list[Passage]) -> np.ndarray:
+        """The stored (normalised) vectors of `passages`, one row each, cached per generation."""
+        cache = self._corpus.vectors
+        ids = [f"{p.doc_id}:{p.start}-{p.end}" for p in passages]
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            cache.update(self._store.vectors(missing))
+        return np.stack([cache[i] for i in ids])
+
+    def _fill_scores(self, keys, vector: np.ndarray, scores: dict) -> None:
+        texts = [self._corpus.by_position[key].chunk.text for key in keys]
+        vectors = self._embedder.embed_documents(texts)
+        for key, sim in zip(keys, vectors @ vector, strict=True):
+            scores[key] = float(sim)
+
+    def _passage(self, key: tuple[str, int], score: float) -> Passage | None:
+        stored = self._corpus.by_position.get(key)
+        if stored is None:
+            return None
+        chunk = stored.chunk
+        doc = self._corpus.docs.get(chunk.doc_id)
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            log.error("chunk %s does not match its document; rebuild the index", chunk.chunk_id)
+            return None
+        return Passage(
+            doc_id=chunk.doc_id, start=chunk.start, end=chunk.end, text=chunk.text,
+            score=score, line=chunk.line, index=chunk.index, title=stored.title,
+        )  # fmt: skip
+
+
 class Searcher:
-    def __init__(self, store: ChromaStore, embedder: Embedder, *, hybrid: bool = False) -> None:
+    """Search over a store. `snapshot()` reads the index once for a request; the other
+    methods are shortcuts that each take a fresh snapshot."""
+
+    def __init__(self, store: Store, embedder: Embedder, *, hybrid: bool = False) -> None:
         self.store = store
         self.embedder = embedder
         self.hybrid = hybrid
         self._corpus: _Corpus | None = None
         self._lock = threading.Lock()
 
-    def corpus(self) -> _Corpus:
+    def snapshot(self) -> Snapshot:
+        """The index as it is now: one round trip to the store for its generation, and a
+        full read only when the generation changed since the last snapshot."""
         generation = self.store.generation()
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
@@ -112,83 +219,39 @@ class Searcher:
                     if doc is not None:
                         docs[doc.doc_id] = doc
                 self._corpus = _Corpus(generation, chunks, docs, lexical=self.hybrid)
-            return self._corpus
+            corpus = self._corpus
+        return Snapshot(corpus, self.embedder, self.store, self.hybrid)
+
+    def generation(self) -> str | None:
+        return self.store.generation()
+
+    def has_documents(self) -> bool:
+        return self.snapshot().has_documents()
+
+    def doc_ids(self) -> list[str]:
+        return self.snapshot().doc_ids()
 
     def document(self, doc_id: str) -> Document | None:
-        return self.corpus().docs.get(doc_id)
+        return self.snapshot().document(doc_id)
+
+    def language_of(self, doc_id: str) -> str | None:
+        return self.snapshot().language_of(doc_id)
+
+    def documents(self) -> list[DocumentInfo]:
+        """What is ingested: id, title, language, size and passages of each document."""
+        return self.store.documents()
 
     def search(self, query: str, k: int, doc_ids: list[str] | None = None) -> list[Passage]:
-        corpus = self.corpus()
-        if not corpus.chunks:
-            return []
-        vector = self.embedder.embed_query(query)
-        pool = max(k * 4, 12)
-        dense = self.store.query(vector, pool, doc_ids=doc_ids)
-        scores = {(s.chunk.doc_id, s.chunk.index): sim for s, sim in dense}
-        ranked = [(s.chunk.doc_id, s.chunk.index) for s, _ in dense]
-        if self.hybrid and corpus.bm25 is not None:
-            lexical = [
-                (corpus.chunks[i].chunk.doc_id, corpus.chunks[i].chunk.index)
-                for i in corpus.bm25_ranking(query, pool)
-            ]
-            if doc_ids:
-                lexical = [key for key in lexical if key[0] in doc_ids]
-            ranked = _rrf([ranked, lexical])
-            missing = [key for key in ranked if key not in scores]
-            if missing:
-                self._fill_scores(corpus, missing, vector, scores)
-        passages = []
-        for key in ranked[:k]:
-            passage = self._passage(corpus, key, scores[key])
-            if passage is not None:
-                passages.append(passage)
-        return passages
+        return self.snapshot().search(query, k, doc_ids)
 
     def all_passages(self, doc_ids: list[str] | None = None) -> list[Passage]:
-        corpus = self.corpus()
-        out = []
-        for stored in corpus.chunks:
-            if doc_ids and stored.chunk.doc_id not in doc_ids:
-                continue
-            found = self._passage(corpus, (stored.chunk.doc_id, stored.chunk.index), 0.0)
-            if found is not None:
-                out.append(found)
-        return out
+        return self.snapshot().all_passages(doc_ids)
 
     def following(self, passage: Passage) -> Passage | None:
-        """The next sentence of the same paragraph, or None at a paragraph's end."""
-        corpus = self.corpus()
-        found = self._passage(corpus, (passage.doc_id, passage.index + 1), 0.0)
-        return found if found is not None and found.line == passage.line else None
+        return self.snapshot().following(passage)
 
     def vectors(self, passages: list[Passage]) -> np.ndarray:
-        """The stored (normalised) vectors of `passages`, one row each, cached per generation."""
-        corpus = self.corpus()
-        ids = [f"{p.doc_id}:{p.start}-{p.end}" for p in passages]
-        missing = [i for i in ids if i not in corpus.vectors]
-        if missing:
-            corpus.vectors.update(self.store.vectors(missing))
-        return np.stack([corpus.vectors[i] for i in ids])
-
-    def _fill_scores(self, corpus: _Corpus, keys, vector: np.ndarray, scores: dict) -> None:
-        texts = [corpus.by_position[key].chunk.text for key in keys]
-        vectors = self.embedder.embed_documents(texts)
-        for key, sim in zip(keys, vectors @ vector, strict=True):
-            scores[key] = float(sim)
-
-    def _passage(self, corpus: _Corpus, key: tuple[str, int], score: float) -> Passage | None:
-        stored = corpus.by_position.get(key)
-        if stored is None:
-            return None
-        chunk = stored.chunk
-        doc = corpus.docs.get(chunk.doc_id)
-        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
-            log.error("chunk %s does not match its document; rebuild the index", chunk.chunk_id)
-            return None
-        return Passage(
-            doc_id=chunk.doc_id, start=chunk.start, end=chunk.end, text=chunk.text,
-            score=score, line=chunk.line, index=chunk.index, title=stored.title,
-        )  # fmt: skip
+        return self.snapshot().vectors(passages)
 
 
 def _rrf(rankings: list[list[tuple[str, int]]]) -> list[tuple[str, int]]:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.answering import Turn
+from bot.results import Turn
 from bot.checks import restates
 from bot.errors import InputError
 from tests.conftest import ARTICLE, ARTICLE_ID

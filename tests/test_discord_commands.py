@@ -16,7 +16,7 @@ from unittest import mock
 import discord
 import pytest
 
-from bot.answering import Turn
+from bot.results import Turn
 from bot.discord_cogs import AdminCog, ArticlebotTranslator, AskCog, document_choices
 from bot.discord_reply import ThrottledEditor
 from bot.service import AnswerService

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answering import Answer
+from bot.results import Answer
 from bot.citations import MARKER, Citation
 from bot.discord_format import (
     DESCRIPTION_LIMIT,
@@ -37,7 +37,7 @@ def citation(n: int, quote: str, title: str = TITLE) -> Citation:
 
 
 def answer(text: str, citations=()) -> Answer:
-    return Answer("q", text, True, "de", list(citations))
+    return Answer.cited(question="q", language="de", text=text, citations=list(citations))
 
 
 def words_of(pieces):
