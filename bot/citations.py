@@ -6,8 +6,7 @@ it was given. This module keeps the markers that point at a given passage,
 drops the rest, renumbers them by first appearance, and builds each `Citation`
 from the passage's document: `quote == document.text[start:end]`, checked.
 
-It also holds the number check: a figure in an answer must appear in a passage
-(normalised across "4.700", "4,700" and "4700"), or the answer is not grounded.
+What this module does not do: read figures (`bot.numbers`) or judge an answer.
 """
 
 from __future__ import annotations
@@ -21,26 +20,6 @@ from retrieval.search import Passage
 
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 PARTIAL_MARKER = re.compile(r"\[[\d,;\s]*$")
-# A grouped number keeps one separator throughout ("4.700", "10 000"), so "4.700 600" is two.
-NUMBER = re.compile(
-    r"(?<![\w.,])\d{1,3}(?P<sep>[.,\u202f\u00a0 ])\d{3}(?:(?P=sep)\d{3})*(?![\d])"
-    r"|(?<![\w])\d+(?:[.,]\d+)?"
-)
-
-NUMBER_WORDS = {
-    # German, English, French: 0-20 and tens, as they appear in news text.
-    "null": 0, "eins": 1, "ein": 1, "eine": 1, "einer": 1, "zwei": 2, "drei": 3, "vier": 4,
-    "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11,
-    "zwölf": 12, "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "zwanzig": 20,
-    "dreißig": 30, "hundert": 100, "tausend": 1000,
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "hundred": 100,
-    "thousand": 1000,
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
-    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "cent": 100,
-    "mille": 1000,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -146,31 +125,12 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
-def normalise_number(raw: str) -> str:
-    digits = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
-        return digits.replace(".", "").replace(",", "")
-    return digits.replace(",", ".")
-
-
-def numbers(text: str, *, words: bool = True) -> set[str]:
-    """Figures in `text`, normalised: {"4700", "600", "3.5"}; number words included."""
-    text = strip_markers(text)
-    found = {normalise_number(m.group(0)) for m in NUMBER.finditer(text)}
-    if not words:
-        return found
-    for word in re.findall(r"[^\W\d_]+", text.lower()):
-        if word in NUMBER_WORDS:
-            found.add(str(NUMBER_WORDS[word]))
-    return found
-
-
-def unsupported_numbers(answer: str, sources: Sequence[str], question: str = "") -> set[str]:
-    """Figures in `answer` that appear in none of `sources` nor in the question."""
-    allowed = numbers(question)
-    for source in sources:
-        allowed |= numbers(source)
-    wanted = set()
-    for raw in NUMBER.finditer(strip_markers(answer)):  # number words may paraphrase
-        wanted.add(normalise_number(raw.group(0)))
-    return wanted - allowed
+def append_markers(text: str, numbers_: Sequence[int]) -> str:
+    """Adds `[n]` markers at the end of `text`, before its closing punctuation."""
+    text = text.rstrip()
+    marks = "".join(f"[{n}]" for n in numbers_)
+    match = re.search(r"[.!?…]+$", text)
+    end = match.start() if match else len(text)
+    head = text[:end].rstrip()
+    space = "" if head.endswith("]") else " "
+    return f"{head}{space}{marks}{text[end:]}"

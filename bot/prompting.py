@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,6 +92,23 @@ class PromptLibrary:
             raise PromptError(f"no user message {key!r} in messages.toml") from None
         text = texts.get(lang) or texts["en"]
         return Template(f"messages.{key}", text).render(**values)
+
+    def stops(self, name: str) -> list[str]:
+        """Stop strings for a reply to the `name` prompt: a new line starting with any label
+        of its user template ("Passages:", "Question:"), which the model may write when it
+        runs on as if it were the user."""
+        text = self.template(f"{name}_user").text
+        return [f"\n{label}:" for label in re.findall(r"^([A-Z][A-Za-z ]*):", text, re.MULTILINE)]
+
+    def history(self, turns: Sequence[tuple[str, str]], *, limit: int = 300) -> str:
+        """The block of earlier turns put before a follow-up question ("" for none); each
+        question and answer neutralised and cut to `limit` characters."""
+        if not turns:
+            return ""
+        shown = [self.template("answer_history_turn").render(question=neutralise(q)[:limit],
+                                                             answer=neutralise(a)[:limit])
+                 for q, a in turns]  # fmt: skip
+        return self.template("answer_history").render(turns="\n".join(shown)) + "\n"
 
     # -- assembly -----------------------------------------------------------------------
 

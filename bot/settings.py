@@ -30,6 +30,12 @@ DEFAULT_LLM = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_EMBEDDER = "embeddinggemma-300m"
 
 
+def _all_rules() -> list[str]:
+    from bot.rules import RULE_NAMES  # the rules import the core, which imports Settings
+
+    return list(RULE_NAMES)
+
+
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback) / "articlebot"
 
@@ -200,8 +206,25 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=3600, description="Time budget of one generation."
     )
     default_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    rules: list[str] = Field(
+        default_factory=_all_rules,
+        description="The rules that wrap the model, in the order they run within their "
+        "stage (see bot/rules). Leave one out to switch it off; `articlebot eval --without "
+        "NAME` measures what each is worth.",
+    )
 
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @field_validator("rules", mode="after")
+    @classmethod
+    def _known_rules(cls, value: list[str]) -> list[str]:
+        known = _all_rules()
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            raise ValueError(f"unknown rules {', '.join(unknown)}; known: {', '.join(known)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a rule is listed twice")
+        return value
 
     @field_validator("data_dir", "models_dir", mode="after")
     @classmethod

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.checks import better_figure, counts_a_measure, figure_clauses
+from bot.checks import better_figure, counts_a_measure
+from bot.numbers import figure_clauses
 
 JANUARY = (
     "Die jüngsten Zahlen stellen einen Anstieg im Vergleich zum Januar dar, als schätzungsweise "

@@ -5,12 +5,10 @@ from bot.citations import (
     drop_unsourced,
     make_citation,
     markers,
-    normalise_number,
-    numbers,
     renumber,
     strip_partial_marker,
-    unsupported_numbers,
 )
+from bot.numbers import normalise_number, numbers, unsupported_numbers
 from retrieval.documents import Document
 from retrieval.search import Passage
 
