@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answering import Answerer
-from bot.errors import InputError, ModelError
+from bot.errors import DocumentError, ModelError
 from bot.language import LanguageDetector
 from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
@@ -155,7 +155,7 @@ class App:
 
         kind = SUPPORTED_SUFFIXES.get(Path(name).suffix.lower())
         if kind is None:
-            raise InputError(
+            raise DocumentError(
                 f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
                 f"use .txt, .md or .html",
                 key="unsupported_file",

@@ -104,7 +104,7 @@ def _probe() -> None:
     started = psutil.Process().create_time()
     try:
         primed = _ready()
-    except errors.ArticlebotError as exc:
+    except errors.USER_ERRORS as exc:
         print(json.dumps({"error": str(exc), "kind": type(exc).__name__}))
         sys.exit(1)
     print(json.dumps({"cold_start_s": time.time() - started, "prime_s": primed,

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.errors import ArticlebotError, InputError
+from bot.errors import USER_ERRORS, ArticlebotError, InputError
 
 log = logging.getLogger("articlebot")
 
@@ -41,7 +41,7 @@ class State:
 
 
 def _setup_logging(verbose: bool) -> None:
-    from retrieval.embedding import offline_environment
+    from retrieval.offline import offline_environment
 
     offline_environment()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -80,7 +80,7 @@ def edge(fn: Callable[[], Any], *, as_json: bool = False) -> Any:
     """Runs a command body; errors become one line and an exit code."""
     try:
         return fn()
-    except ArticlebotError as exc:
+    except USER_ERRORS as exc:
         log.debug("command failed", exc_info=True)
         _fail(str(exc), exc.exit_code, as_json)
     except KeyboardInterrupt:

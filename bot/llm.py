@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.errors import ModelError
+from models.errors import ModelError
 
 log = logging.getLogger(__name__)
 

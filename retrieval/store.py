@@ -32,9 +32,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from bot.errors import StoreError
 from retrieval.chunking import Chunk
 from retrieval.documents import Document
+from retrieval.errors import StoreError
+from retrieval.offline import offline_environment
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,6 @@ class StoredChunk:
 
 def make_client(*, chroma_url: str | None, path: Path):
     """An HttpClient for `chroma_url`, else a PersistentClient at `path`. Telemetry off."""
-    from retrieval.embedding import offline_environment
-
     offline_environment()
     import chromadb
     from chromadb.config import Settings as ChromaSettings

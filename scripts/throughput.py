@@ -47,7 +47,7 @@ from bot.bench import ASK_QUESTIONS  # noqa: E402
 from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM  # noqa: E402
 from bot.service import AnswerService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from retrieval.embedding import offline_environment  # noqa: E402
+from retrieval.offline import offline_environment  # noqa: E402
 from tests.servers import Server  # noqa: E402
 
 

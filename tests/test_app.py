@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.errors import InputError
+from retrieval.errors import DocumentError
 from tests.conftest import ARTICLE_ID
 
 
@@ -56,7 +56,7 @@ def test_html_is_reduced_to_its_article_text(fake_app):
 def test_unusable_uploads_are_refused_and_the_index_is_untouched(
     fake_app, data, name, key, message
 ):
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DocumentError) as caught:
         fake_app.ingest_bytes(data, name)
     assert (caught.value.key, str(caught.value)) == (key, message)
     assert [d.doc_id for d in fake_app.store.documents()] == [ARTICLE_ID]

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import bot.cli as cli
 from bot.app import App
-from bot.errors import StoreError
+from retrieval.errors import StoreError
 from bot.settings import Settings
 from retrieval.store import make_client
 from tests.conftest import ARTICLE, ARTICLE_ID, ROOT

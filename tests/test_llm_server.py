@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.app import App
-from bot.errors import ModelError
+from models.errors import ModelError
 from bot.llm import Message, OpenAICompatibleLLM, ServerInfo
 from bot.service import AnswerService
 from bot.settings import Settings

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import bot.cli as cli
 from bot.app import App
-from bot.errors import ModelError
+from models.errors import ModelError
 from bot.llm import Message, OpenAICompatibleLLM, ServerInfo
 from bot.settings import Settings
 from tests.conftest import ARTICLE

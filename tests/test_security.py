@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import bot.cli as cli
-from bot.errors import InputError
+from bot.errors import DocumentError, InputError
 from bot.prompting import neutralise
 from tests.conftest import ROOT, make_app
 from tests.fakes import ScriptedLLM
@@ -81,7 +81,7 @@ def test_every_citation_is_its_documents_text(tmp_path_factory, settings, chroma
     app = make_app(settings, chroma_client, toy_embedder, reply)
     try:
         app.ingest([path])
-    except InputError:
+    except DocumentError:
         return  # e.g. only control characters: refused with a message
     stored = app.searcher.document("fuzz")
     for question in (document[:80] or "x", "what does it say?"):

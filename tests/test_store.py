@@ -3,9 +3,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from bot.errors import StoreError
 from retrieval.chunking import Chunk
 from retrieval.documents import Document
+from retrieval.errors import DocumentError, StoreError
 from retrieval.ingest import ingest_paths, remove_document
 from retrieval.store import ChromaStore, make_client
 from tests.conftest import ARTICLE, ARTICLE_ID
@@ -103,9 +103,7 @@ def test_stale_generations_are_swept(store, tmp_path):
 def test_bad_path_fails_before_touching_the_index(store, tmp_path):
     ingest(store, ARTICLE)
     before = store.generation()
-    from bot.errors import InputError
-
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(DocumentError, match="does not exist"):
         ingest(store, write(tmp_path, "ok.txt", "Gut."), tmp_path / "missing.txt")
     assert store.generation() == before
 
