@@ -18,22 +18,14 @@ from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
 from bot.settings import Settings
 from models.install import ModelInstaller, check_gguf
+from retrieval.chroma_client import forget_chroma_system, make_client
+from retrieval.chroma_store import ChromaStore
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
-from retrieval.store import ChromaStore, DocumentInfo, make_client
+from retrieval.store import DocumentInfo, Store
 
 log = logging.getLogger(__name__)
-
-
-def forget_chroma_system(path: Path) -> None:
-    """Chroma caches one database handle per path and process; drop it after the
-    directory was moved away, so the next client opens a fresh database there."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    for key in [k for k in SharedSystemClient._identifier_to_system if k == str(path)]:
-        SharedSystemClient._identifier_to_system.pop(key, None)
-        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 class App:
@@ -111,7 +103,7 @@ class App:
         return make_client(chroma_url=self.settings.chroma_url, path=self.settings.chroma_path)
 
     @cached_property
-    def store(self) -> ChromaStore:
+    def store(self) -> Store:
         where = self.settings.chroma_url or str(self.settings.chroma_path)
         return ChromaStore(self.client, prefix=self.settings.collection_prefix, where=where)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from retrieval.chunking import chunk_document
 from retrieval.documents import Document, load_document
 from retrieval.embedding import Embedder
-from retrieval.store import ChromaStore
+from retrieval.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class IngestReport:
 def ingest_paths(
     paths: Iterable[Path],
     *,
-    store: ChromaStore,
+    store: Store,
     embedder: Embedder,
     detect_language: Callable[[str], str],
 ) -> IngestReport:
@@ -45,7 +45,7 @@ def ingest_paths(
 
 
 def ingest_documents(
-    documents: list[Document], *, store: ChromaStore, embedder: Embedder
+    documents: list[Document], *, store: Store, embedder: Embedder
 ) -> IngestReport:
     report = IngestReport()
     existing = {info.doc_id: info for info in store.documents()}
@@ -69,7 +69,7 @@ def ingest_documents(
     return report
 
 
-def remove_document(doc_id: str, *, store: ChromaStore) -> bool:
+def remove_document(doc_id: str, *, store: Store) -> bool:
     if doc_id not in {info.doc_id for info in store.documents()}:
         return False
     store.replace([], remove=[doc_id])

@@ -20,8 +20,7 @@ import numpy as np
 
 from retrieval.documents import Document
 from retrieval.embedding import Embedder
-from retrieval.store import DocumentInfo, StoredChunk
-from retrieval.store import ChromaStore as Store  # the Store protocol replaces this
+from retrieval.store import DocumentInfo, Store, StoredChunk
 
 log = logging.getLogger(__name__)
 
