@@ -14,7 +14,9 @@ from pathlib import Path
 from bot.answering import Answerer
 from bot.errors import DocumentError, ModelError
 from bot.language import LanguageDetector
-from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
+from bot.llama_cpp_llm import LlamaCppLLM
+from bot.llm import LLM
+from bot.openai_llm import OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
 from bot.settings import Settings
 from models.install import ModelInstaller, check_gguf

@@ -212,20 +212,13 @@ def _raw_llama_seconds(app, calls: list[Call]) -> float | None:
 
     Each replay starts from the same primed prefix state, as the pipeline's calls do."""
     llm = app.llm
-    if not hasattr(llm, "_llama") or llm._llama is None or not calls:
+    if not getattr(llm, "loaded", False) or not calls:
         return None
-    llama = llm._llama
-    total = 0.0
-    for call in calls:
-        prompt, stops = llm.render(call.messages)
-        tokens = llm.tokenize(prompt)
-        n = max(1, call.generation.completion_tokens)
-        t = time.perf_counter()
-        llm._restore_best_prefix(tokens)
-        llama.create_completion(prompt=tokens, max_tokens=n, temperature=0.0, top_k=1,
-                                repeat_penalty=1.0, stop=call.stop + stops)  # fmt: skip
-        total += time.perf_counter() - t
-    return total
+    return sum(
+        llm.raw_completion_s(call.messages, max_tokens=max(1, call.generation.completion_tokens),
+                             stop=call.stop)  # fmt: skip
+        for call in calls
+    )
 
 
 def _print_table(report: dict) -> None:

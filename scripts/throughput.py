@@ -44,7 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
 from bot.bench import ASK_QUESTIONS  # noqa: E402
-from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM  # noqa: E402
+from bot.llama_cpp_llm import LlamaCppLLM  # noqa: E402
+from bot.llm import LLM  # noqa: E402
+from bot.openai_llm import OpenAICompatibleLLM  # noqa: E402
 from bot.service import AnswerService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from retrieval.offline import offline_environment  # noqa: E402

@@ -37,3 +37,22 @@ def test_lower_layers_never_import_upper_ones(package, allowed):
         if name.split(".")[0] not in allowed
     }
     assert offending == set()
+
+
+def test_private_members_of_libraries_are_read_in_one_place_only():
+    """`x._name` where x is not `self`/`cls` reaches into another object's internals; the one
+    place allowed is chromadb's system cache (no public API; see its comment)."""
+    found = []
+    for path in sorted(ROOT.glob("*/*.py")):
+        if path.parent.name not in PACKAGES + ("scripts",):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = [range(f.lineno, f.end_lineno + 1) for f in ast.walk(tree)
+                   if isinstance(f, ast.FunctionDef) and f.name == "forget_chroma_system"]
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__")
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                    and not any(node.lineno in lines for lines in allowed)):  # fmt: skip
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    assert found == []

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 import bot.cli as cli
 from bot.app import App
 from models.errors import ModelError
-from bot.llm import Message, OpenAICompatibleLLM, ServerInfo
+from bot.llm import Message
+from bot.openai_llm import OpenAICompatibleLLM, ServerInfo
 from bot.settings import Settings
 from tests.conftest import ARTICLE
 from tests.fakes import ToyEmbedder
