@@ -1,8 +1,12 @@
 """The composition root: builds the collaborators from `Settings`, lazily, once.
 
-Front ends create one `App` and take what they need from it. Tests build
+Front ends create one `App` with `App.from_config()` (the settings file and the
+`ARTICLEBOT_*` variables, checked) and take what they need from it. Tests build
 `App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
 to swap any part. Nothing heavy happens until a property is first used.
+
+What this module does not do: answer (see `bot.answering`), or show errors to a
+user (each front end does).
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answering import Answerer
-from bot.errors import DocumentError, ModelError
+from bot.errors import ArticlebotError, DocumentError, ModelError
 from bot.language import LanguageDetector
 from bot.llama_cpp_llm import LlamaCppLLM
 from bot.llm import LLM
 from bot.openai_llm import OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
-from bot.settings import Settings
+from bot.settings import Settings, config_path
 from models.install import ModelInstaller, check_gguf
 from retrieval.chroma_client import forget_chroma_system, make_client
 from retrieval.chroma_store import ChromaStore
@@ -52,6 +56,24 @@ class App:
             self.prompts = prompts
         if detector is not None:
             self.detector = detector
+
+    @classmethod
+    def from_config(cls) -> App:
+        """The app for this run: the TOML file named by ARTICLEBOT_CONFIG (or a local
+        articlebot.toml), then the ARTICLEBOT_* variables. A missing file or an invalid
+        setting is an `ArticlebotError` that names the fix."""
+        path = config_path()
+        if path is not None and not path.exists():
+            raise ArticlebotError(f"config file {path} does not exist; check ARTICLEBOT_CONFIG")
+        try:
+            settings = Settings()
+        except (ValueError, OSError) as exc:  # pydantic's ValidationError, TOML syntax errors
+            first = str(exc).splitlines()
+            raise ArticlebotError(
+                f"invalid settings: {' '.join(first[:3])[:300]}; fix articlebot.toml or the "
+                f"ARTICLEBOT_* variables"
+            ) from None
+        return cls(settings)
 
     # -- models -------------------------------------------------------------------------
 

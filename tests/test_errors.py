@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 import bot.cli as cli
+from bot.app import App
 from bot.errors import INPUT_ERRORS, USER_ERRORS, ArticlebotError, InputError
 from models.errors import ModelError
 from retrieval.errors import DocumentError, RetrievalError, StoreError
@@ -42,7 +43,7 @@ def test_the_cli_shows_each_layers_error_as_one_line(monkeypatch, error, code):
     def fail():
         raise error
 
-    monkeypatch.setattr(cli, "make_app", fail)
+    monkeypatch.setattr(App, "from_config", fail)
     result = CliRunner().invoke(cli.app, ["sources", "--json"])
     assert (result.exit_code, json.loads(result.stdout)) == (code, {"error": str(error)})
 
