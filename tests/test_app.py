@@ -86,7 +86,9 @@ def test_from_config_reads_the_file_then_the_environment(monkeypatch, tmp_path):
          "articlebot.toml or the ARTICLEBOT_* variables"),
     ],
 )  # fmt: skip
-def test_from_config_names_the_fix_for_a_bad_configuration(monkeypatch, tmp_path, toml, env, message):
+def test_from_config_names_the_fix_for_a_bad_configuration(
+    monkeypatch, tmp_path, toml, env, message
+):
     config = tmp_path / "bot.toml"
     if toml is not None:
         config.write_text(toml, encoding="utf-8")

@@ -52,10 +52,11 @@ def test_discord_shows_a_document_error_as_written_and_a_store_error_as_an_apolo
     fake_app, caplog
 ):
     bot = build_bot(fake_app)
-    not_utf8 = DocumentError("notes.txt is not UTF-8 text (invalid start byte); convert it to UTF-8")
+    not_utf8 = DocumentError("notes.txt is not UTF-8 text (invalid start byte); convert it")
     assert bot.describe_error(not_utf8, "en") == str(not_utf8)
     unsupported = DocumentError("report.pdf: unsupported file type .pdf", key="unsupported_file")
-    assert bot.describe_error(unsupported, "de") == "Bitte hänge eine .txt-, .md- oder .html-Datei an."
+    assert bot.describe_error(unsupported, "de") == (
+        "Bitte hänge eine .txt-, .md- oder .html-Datei an.")
     locked = StoreError("the index at /x is locked by another process")
     assert bot.describe_error(locked, "en") == (
         "Something went wrong while answering. Please try again.")
