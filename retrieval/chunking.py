@@ -9,6 +9,8 @@ boundary so no chunk overflows the embedder.
 
 Chunk ids are derived from the document id and the offsets, so re-ingesting
 the same text yields the same ids.
+
+What this module does not do: read files (see `documents`), embed or store chunks.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ through `encode_document`, each with its own prompt. Vectors come back
 L2-normalised, so a dot product is the cosine similarity.
 
 The model is loaded lazily, once, from a local folder with hub access off;
-nothing here downloads anything.
+a folder that is missing or cannot be loaded is a `models.errors.ModelError`.
+
+What this module does not do: download or verify models (see `models.install`),
+or store vectors (see `store`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 All documents are loaded and validated before the store is touched, so a bad
 path fails the whole call and loses nothing. A document whose text hash is
 already in the index is skipped without loading the embedder.
+
+What this module does not do: read files itself (see `documents`), split (see
+`chunking`), or know the database (it writes through any `Store`).
 """
 
 from __future__ import annotations
