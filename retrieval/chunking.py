@@ -9,14 +9,19 @@ boundary so no chunk overflows the embedder.
 
 Chunk ids are derived from the document id and the offsets, so re-ingesting
 the same text yields the same ids.
+
+What this module does not do: read files (see `documents`), embed or store chunks.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
 import syntok.segmenter as segmenter
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 600
 
@@ -38,10 +43,10 @@ class Chunk:
 def split_sentences(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of `text`, trimmed of surrounding whitespace."""
     spans: list[tuple[int, int]] = []
-    for line_start, line in _lines(text):
+    for line_no, (line_start, line) in enumerate(_lines(text), 1):
         if not line.strip():
             continue
-        for start, end in _sentences_in_line(line):
+        for start, end in _sentences_in_line(line, line_no=line_no, offset=line_start):
             for s, e in _cap_length(line, start, end, max_chars):
                 spans.append((line_start + s, line_start + e))
     return spans
@@ -67,7 +72,9 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _sentences_in_line(line: str) -> list[tuple[int, int]]:
+def _sentences_in_line(line: str, *, line_no: int = 1, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans of one line; `line_no` and `offset` (its first character in the
+    document) only name the place in a warning."""
     spans = []
     try:
         for paragraph in segmenter.analyze(line):
@@ -78,7 +85,12 @@ def _sentences_in_line(line: str) -> list[tuple[int, int]]:
                 start = tokens[0].offset
                 end = tokens[-1].offset + len(tokens[-1].value)
                 spans.append((start, min(end, len(line))))
-    except Exception:  # syntok is heuristic; never lose text because of it
+    except (AssertionError, IndexError) as exc:
+        # What syntok 1.4.4 raises on input its heuristics do not expect: its own asserts
+        # and unguarded list indexing. Never lose text because of it: one sentence.
+        log.warning("syntok could not split line %d (character %d) into sentences (%s: %s); "
+                    "keeping the line as one sentence", line_no, offset, type(exc).__name__,
+                    exc)  # fmt: skip
         spans = []
     if not spans:
         spans = [(0, len(line))]

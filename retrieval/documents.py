@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import InputError
+from retrieval.errors import DocumentError
 
 SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
                       ".html": "html", ".htm": "html"}  # fmt: skip
@@ -64,15 +64,15 @@ def load_document(
     detect_language: Callable[[str], str],
     doc_id: str | None = None,
 ) -> Document:
-    """Reads one file. Raises `InputError` with the fix for anything unreadable."""
+    """Reads one file. Raises `DocumentError` with the fix for anything unreadable."""
     path = Path(path)
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if not path.exists():
-        raise InputError(f"document {path} does not exist; check the path")
+        raise DocumentError(f"document {path} does not exist; check the path")
     if not path.is_file():
-        raise InputError(f"{path} is not a file; give the path of a .txt, .md or .html file")
+        raise DocumentError(f"{path} is not a file; give the path of a .txt, .md or .html file")
     if kind is None:
-        raise InputError(
+        raise DocumentError(
             f"{path.name}: unsupported file type {path.suffix or '(none)'}; "
             f"use .txt, .md or .html"
         )
@@ -93,13 +93,13 @@ def document_from_bytes(
     doc_id: str,
 ) -> Document:
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InputError(
+        raise DocumentError(
             f"{name} is {len(data):,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}. Split it first"
         )
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name} is not UTF-8 text ({exc.reason}); convert it to UTF-8") from None
+        raise DocumentError(f"{name} is not UTF-8 text ({exc.reason}); convert it to UTF-8") from None
     decoded = decoded.removeprefix("\ufeff")
     title = ""
     if kind == "html":
@@ -107,7 +107,7 @@ def document_from_bytes(
     else:
         text = decoded
     if not text.strip():
-        raise InputError(f"{name} holds no text to ingest")
+        raise DocumentError(f"{name} holds no text to ingest")
     return Document(
         doc_id=doc_id,
         title=title or first_line_title(text) or name,
@@ -125,7 +125,7 @@ def _html_article(html: str, name: str) -> tuple[str, str]:
         html, include_comments=False, include_tables=False, favor_precision=True
     )
     if not text:
-        raise InputError(f"{name}: no article text found in the HTML")
+        raise DocumentError(f"{name}: no article text found in the HTML")
     meta = trafilatura.extract_metadata(html)
     title = (meta.title or "") if meta else ""
     return text, title.strip()

@@ -5,13 +5,15 @@ through `encode_document`, each with its own prompt. Vectors come back
 L2-normalised, so a dot product is the cosine similarity.
 
 The model is loaded lazily, once, from a local folder with hub access off;
-nothing here downloads anything.
+a folder that is missing or cannot be loaded is a `models.errors.ModelError`.
+
+What this module does not do: download or verify models (see `models.install`),
+or store vectors (see `store`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -19,7 +21,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from bot.errors import ModelError
+from models.errors import ModelError
+from retrieval.offline import offline_environment
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +38,6 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray:
         """One normalised vector."""
         ...
-
-
-def offline_environment() -> None:
-    """No hub, no telemetry: set before transformers or chromadb are imported."""
-    for key, value in {
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-    }.items():
-        os.environ.setdefault(key, value)
 
 
 class SentenceTransformerEmbedder:

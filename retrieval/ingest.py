@@ -3,6 +3,9 @@
 All documents are loaded and validated before the store is touched, so a bad
 path fails the whole call and loses nothing. A document whose text hash is
 already in the index is skipped without loading the embedder.
+
+What this module does not do: read files itself (see `documents`), split (see
+`chunking`), or know the database (it writes through any `Store`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from retrieval.chunking import chunk_document
 from retrieval.documents import Document, load_document
 from retrieval.embedding import Embedder
-from retrieval.store import ChromaStore
+from retrieval.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ class IngestReport:
 def ingest_paths(
     paths: Iterable[Path],
     *,
-    store: ChromaStore,
+    store: Store,
     embedder: Embedder,
     detect_language: Callable[[str], str],
 ) -> IngestReport:
@@ -45,7 +48,7 @@ def ingest_paths(
 
 
 def ingest_documents(
-    documents: list[Document], *, store: ChromaStore, embedder: Embedder
+    documents: list[Document], *, store: Store, embedder: Embedder
 ) -> IngestReport:
     report = IngestReport()
     existing = {info.doc_id: info for info in store.documents()}
@@ -69,7 +72,7 @@ def ingest_documents(
     return report
 
 
-def remove_document(doc_id: str, *, store: ChromaStore) -> bool:
+def remove_document(doc_id: str, *, store: Store) -> bool:
     if doc_id not in {info.doc_id for info in store.documents()}:
         return False
     store.replace([], remove=[doc_id])

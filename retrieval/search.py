@@ -8,6 +8,10 @@ are built from the store once per index generation and reused.
 Every `Passage` is cut from its stored document by offsets and checked:
 `document.text[start:end] == passage.text`. A chunk that fails the check is
 dropped and logged (the index is stale or corrupt), never shown.
+
+What this module does not do: write the index (see `ingest`), know which database
+holds it (it takes any `Store`), or decide whether a passage answers a question
+(see `bot.answering`).
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ import numpy as np
 
 from retrieval.documents import Document
 from retrieval.embedding import Embedder
-from retrieval.store import DocumentInfo, StoredChunk
-from retrieval.store import ChromaStore as Store  # the Store protocol replaces this
+from retrieval.store import DocumentInfo, Store, StoredChunk
 
 log = logging.getLogger(__name__)
 

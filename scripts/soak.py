@@ -47,7 +47,7 @@ def main() -> None:
 
     from bot.app import App
     from bot.settings import Settings
-    from retrieval.embedding import offline_environment
+    from retrieval.offline import offline_environment
 
     offline_environment()
     process = psutil.Process()

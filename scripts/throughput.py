@@ -44,10 +44,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
 from bot.bench import ASK_QUESTIONS  # noqa: E402
-from bot.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM  # noqa: E402
+from bot.llama_cpp_llm import LlamaCppLLM  # noqa: E402
+from bot.llm import LLM  # noqa: E402
+from bot.openai_llm import OpenAICompatibleLLM  # noqa: E402
 from bot.service import AnswerService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from retrieval.embedding import offline_environment  # noqa: E402
+from retrieval.offline import offline_environment  # noqa: E402
 from tests.servers import Server  # noqa: E402
 
 
@@ -126,7 +128,7 @@ def server_command(args, model: Path, settings: Settings) -> tuple[str, list[str
     ]  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="A manifest model name or a GGUF path (default: the "
                         "configured model, as `articlebot models path` prints it).")  # fmt: skip
@@ -141,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="Keep the work folder (index, server log); print its path.")  # fmt: skip
     parser.add_argument("--toy-embedder", action="store_true",
                         help="The tests' word-hash embedder, not EmbeddingGemma.")  # fmt: skip
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     offline_environment()
 
     base = Settings()
@@ -169,17 +175,32 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"model {model.name}, {args.count} questions, {settings.n_threads} threads",
           file=sys.stderr)  # fmt: skip
+    runs = [_in_process_run(app_with, model, settings, questions, warmup)]
+    kind, command = server_command(args, model, settings)
+    runs.append(_server_run(app_with, kind, command, args, settings, work, questions, warmup))
+    if args.keep:
+        print(f"work folder kept: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    _print_runs(runs, model=model.name, args=args, settings=settings, kind=kind)
+    return 0 if not any(r.failed for r in runs) else 1
+
+
+def _in_process_run(app_with, model: Path, settings: Settings, questions, warmup) -> Run:
     in_process = LlamaCppLLM(
         model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, n_batch=settings.n_batch,
         seed=settings.seed, temperature=settings.temperature, state_dir=None,
     )  # fmt: skip
     app = app_with(in_process)
     app.answerer.prime()
-    runs = [measure(app, "in-process", questions, warmup[:1])]
+    run = measure(app, "in-process", questions, warmup[:1])
     del app, in_process
     gc.collect()
+    return run
 
-    kind, command = server_command(args, model, settings)
+
+def _server_run(app_with, kind: str, command: list[str], args, settings: Settings, work: Path,
+                questions, warmup) -> Run:  # fmt: skip
     server = Server(
         lambda port: [c.replace("{port}", str(port)) for c in command],
         ready_path="/v1/models", log_path=work / "server.log", start_timeout_s=300,
@@ -189,15 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         llm = OpenAICompatibleLLM(server.url + "/v1", max_concurrency=args.parallel,
                                   temperature=settings.temperature, seed=settings.seed)  # fmt: skip
         app = app_with(llm, llm_url=server.url + "/v1", llm_parallel=args.parallel)
-        runs.append(measure(app, f"{kind} server", questions, warmup))
+        run = measure(app, f"{kind} server", questions, warmup)
         llm.close()
     finally:
         server.stop()
-    if args.keep:
-        print(f"work folder kept: {work}", file=sys.stderr)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+    return run
 
+
+def _print_runs(runs: list[Run], *, model: str, args, settings: Settings, kind: str) -> None:
     header = ["backend", "slots", "questions", "answered", "failed", "wall s", "answers/min",
               "mean s", "tokens"]  # fmt: skip
     rows = [header] + [r.row for r in runs]
@@ -206,12 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     speedup = runs[1].answers_per_min / runs[0].answers_per_min if runs[0].answers_per_min else None
     print(json.dumps({
-        "model": model.name, "questions": args.count, "threads": settings.n_threads,
+        "model": model, "questions": args.count, "threads": settings.n_threads,
         "parallel": args.parallel, "server": kind,
         "in_process": asdict(runs[0]), "server_run": asdict(runs[1]),
         "speedup": round(speedup, 2) if speedup else None,
     }, ensure_ascii=False))  # fmt: skip
-    return 0 if not any(r.failed for r in runs) else 1
 
 
 def _unused_llm() -> LLM:

@@ -1,8 +1,11 @@
-"""`App.ingest_bytes`: an uploaded file (as Discord's /ingest gets it) becomes a document."""
+"""`App`: built from the configuration (`from_config`), and `ingest_bytes`: an uploaded file
+(as Discord's /ingest gets it) becomes a document."""
 
 import pytest
 
-from bot.errors import InputError
+from bot.app import App
+from bot.errors import ArticlebotError
+from retrieval.errors import DocumentError
 from tests.conftest import ARTICLE_ID
 
 
@@ -56,7 +59,42 @@ def test_html_is_reduced_to_its_article_text(fake_app):
 def test_unusable_uploads_are_refused_and_the_index_is_untouched(
     fake_app, data, name, key, message
 ):
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DocumentError) as caught:
         fake_app.ingest_bytes(data, name)
     assert (caught.value.key, str(caught.value)) == (key, message)
     assert [d.doc_id for d in fake_app.store.documents()] == [ARTICLE_ID]
+
+
+def test_from_config_reads_the_file_then_the_environment(monkeypatch, tmp_path):
+    config = tmp_path / "bot.toml"
+    config.write_text("top_k = 3\nmax_tokens = 99\n", encoding="utf-8")
+    monkeypatch.setenv("ARTICLEBOT_CONFIG", str(config))
+    monkeypatch.setenv("ARTICLEBOT_MAX_TOKENS", "120")
+    app = App.from_config()
+    assert (type(app), app.settings.top_k, app.settings.max_tokens) == (App, 3, 120)
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "message"),
+    [
+        (None, {}, "config file {config} does not exist; check ARTICLEBOT_CONFIG"),
+        ("top_k = [\n", {}, "invalid settings: Invalid value (at end of document); fix "
+                            "articlebot.toml or the ARTICLEBOT_* variables"),
+        ("", {"ARTICLEBOT_TOP_K": "0"},
+         "invalid settings: 1 validation error for Settings top_k   Input should be greater than "
+         "or equal to 1 [type=greater_than_equal, input_value='0', input_type=str]; fix "
+         "articlebot.toml or the ARTICLEBOT_* variables"),
+    ],
+)  # fmt: skip
+def test_from_config_names_the_fix_for_a_bad_configuration(
+    monkeypatch, tmp_path, toml, env, message
+):
+    config = tmp_path / "bot.toml"
+    if toml is not None:
+        config.write_text(toml, encoding="utf-8")
+    monkeypatch.setenv("ARTICLEBOT_CONFIG", str(config))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ArticlebotError) as caught:
+        App.from_config()
+    assert (str(caught.value), caught.value.exit_code) == (message.format(config=config), 1)

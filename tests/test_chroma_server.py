@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 import bot.cli as cli
 from bot.app import App
-from bot.errors import StoreError
+from retrieval.errors import StoreError
 from bot.settings import Settings
-from retrieval.store import make_client
+from retrieval.chroma_client import make_client
 from tests.conftest import ARTICLE, ARTICLE_ID, ROOT
 from tests.fakes import ScriptedLLM, ToyEmbedder
 from tests.servers import chroma_server

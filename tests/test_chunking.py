@@ -52,3 +52,22 @@ def test_every_chunk_is_its_document_slice(text):
     for chunk in chunk_document("d", text, max_chars=80):
         assert text[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip() == chunk.text and chunk.text
+
+
+def test_a_line_syntok_fails_on_stays_one_sentence_and_says_where(monkeypatch, caplog):
+    import retrieval.chunking as chunking
+
+    real = chunking.segmenter.analyze
+
+    def fails_on_line_two(line):
+        if line.startswith("Zweite"):
+            raise AssertionError("unexpected bracket")
+        return real(line)
+
+    monkeypatch.setattr(chunking.segmenter, "analyze", fails_on_line_two)
+    text = "Erste Zeile. Noch ein Satz.\nZweite Zeile. Sie bleibt ganz.\n"
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Erste Zeile.", "Noch ein Satz.", "Zweite Zeile. Sie bleibt ganz."]
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [(
+        "WARNING", "syntok could not split line 2 (character 28) into sentences "
+        "(AssertionError: unexpected bracket); keeping the line as one sentence")]  # fmt: skip

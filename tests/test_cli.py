@@ -22,7 +22,7 @@ def invoke(*args):
 
 @pytest.fixture
 def with_fake_app(monkeypatch, fake_app):
-    monkeypatch.setattr(cli, "make_app", lambda: fake_app)
+    monkeypatch.setattr(App, "from_config", lambda: fake_app)
     return fake_app
 
 
@@ -122,7 +122,7 @@ def test_corrupt_index_points_to_rebuild_and_rebuild_recovers(monkeypatch, tmp_p
     settings = Settings(data_dir=tmp_path / "d")
     settings.chroma_path.mkdir(parents=True)
     (settings.chroma_path / "chroma.sqlite3").write_bytes(b"garbage" * 500)
-    monkeypatch.setattr(cli, "make_app", lambda: App(settings, llm=ScriptedLLM(), embedder=ToyEmbedder()))
+    monkeypatch.setattr(App, "from_config", lambda: App(settings, llm=ScriptedLLM(), embedder=ToyEmbedder()))
     result = invoke("sources")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"articlebot: error: the index at {settings.chroma_path} cannot be read")

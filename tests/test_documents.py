@@ -1,6 +1,6 @@
 import pytest
 
-from bot.errors import InputError
+from retrieval.errors import DocumentError
 from retrieval.documents import load_document, make_doc_id
 from tests.conftest import ARTICLE, SHARED
 
@@ -60,7 +60,7 @@ def test_bad_documents_name_the_problem(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(DocumentError, match=message):
         load_document(path, detect_language=detect)
 
 

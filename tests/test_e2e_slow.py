@@ -163,7 +163,8 @@ def test_qwen_declines_a_money_question_without_a_sum(qwen_app):
 
 
 def test_a_saved_prefix_state_is_reused_and_a_corrupt_one_is_replaced(real_settings, tmp_path):
-    from bot.llm import LlamaCppLLM, Message
+    from bot.llama_cpp_llm import LlamaCppLLM
+    from bot.llm import Message
     from models.install import ModelInstaller
 
     installer = ModelInstaller(real_settings.models_dir)

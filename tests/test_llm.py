@@ -34,3 +34,29 @@ def test_a_timed_out_answer_reaches_the_user_marked(fake_app):
     assert answer.truncated is True
     assert answer.answer.endswith("(Antwort gekürzt)")
     assert answer.answer.startswith("Nordkorea")
+
+
+def test_bench_replays_the_prompts_raw_only_on_a_loaded_in_process_model():
+    from types import SimpleNamespace
+
+    from bot.bench import Call, _raw_llama_seconds
+    from bot.llm import Generation
+
+    class InProcess:
+        loaded = True
+
+        def __init__(self):
+            self.replayed = []
+
+        def raw_completion_s(self, messages, *, max_tokens, stop=()):
+            self.replayed.append((messages[0].content, max_tokens, list(stop)))
+            return 0.25
+
+    calls = [Call(MESSAGES, 64, ["\n"], Generation("a b c", "stop", completion_tokens=3)),
+             Call(MESSAGES, 64, [], Generation("", "stop", completion_tokens=0))]  # fmt: skip
+    llm = InProcess()
+    assert _raw_llama_seconds(SimpleNamespace(llm=llm), calls) == 0.5
+    assert llm.replayed == [("hi", 3, ["\n"]), ("hi", 1, [])]
+    llm.loaded = False
+    assert _raw_llama_seconds(SimpleNamespace(llm=llm), calls) is None
+    assert _raw_llama_seconds(SimpleNamespace(llm=ScriptedLLM()), calls) is None

@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from bot.app import App
-from bot.errors import ModelError
-from bot.llm import Message, OpenAICompatibleLLM, ServerInfo
+from models.errors import ModelError
+from bot.llm import Message
+from bot.openai_llm import OpenAICompatibleLLM, ServerInfo
 from bot.service import AnswerService
 from bot.settings import Settings
 from models.install import ModelInstaller
@@ -88,7 +89,7 @@ def test_the_time_budget_cuts_the_stream_and_frees_the_server(llm):
 
 def test_llama_cpp_python_runs_one_generation_at_a_time(llm, caplog):
     assert llm.server_info() == ServerInfo("llama-cpp-python", 1)
-    with caplog.at_level(logging.WARNING, logger="bot.llm"):
+    with caplog.at_level(logging.WARNING, logger="bot.openai_llm"):
         assert llm.max_concurrency == 1
     assert [r.getMessage() for r in caplog.records] == [
         f"ARTICLEBOT_LLM_PARALLEL=2, but the llama-cpp-python at {llm.base_url} runs 1 "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ModelError
+from models.errors import ModelError
 from models.install import ModelInstaller, ModelSpec, Part, check_gguf, load_manifest
 
 

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 import bot.cli as cli
+from bot.app import App
 from bot.errors import InputError
 from tests.conftest import ARTICLE, ARTICLE_ID, ROOT, make_app
 
@@ -122,7 +123,7 @@ def test_an_unknown_document_is_refused(two_docs):
 
 
 def test_cli_doc_option(monkeypatch, two_docs):
-    monkeypatch.setattr(cli, "make_app", lambda: two_docs)
+    monkeypatch.setattr(App, "from_config", lambda: two_docs)
     runner = CliRunner()
     two_docs.llm.replies = ["SOURCES: 1\nANSWER: About 38,000 books [1]."]
     result = runner.invoke(cli.app, ["ask", BOOKS, "--doc", LIBRARY_ID, "--json"])

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 import bot.cli as cli
 from bot.app import App
-from bot.errors import ModelError
-from bot.llm import Message, OpenAICompatibleLLM, ServerInfo
+from models.errors import ModelError
+from bot.llm import Message
+from bot.openai_llm import OpenAICompatibleLLM, ServerInfo
 from bot.settings import Settings
 from tests.conftest import ARTICLE
 from tests.fakes import ToyEmbedder
@@ -207,6 +208,6 @@ def test_a_server_that_is_down_is_one_line_from_the_llm_to_the_cli(monkeypatch, 
     monkeypatch.setenv("ARTICLEBOT_DATA_DIR", str(tmp_path / "data"))
     app = App(Settings(), embedder=ToyEmbedder(), client=chroma_client)
     app.ingest([ARTICLE])
-    monkeypatch.setattr(cli, "make_app", lambda: app)
+    monkeypatch.setattr(App, "from_config", lambda: app)
     result = CliRunner().invoke(cli.app, ["ask", "Wie viele Verluste erlitt Nordkorea an den Fronten?"])
     assert (result.exit_code, result.stderr) == (1, f"articlebot: error: {message}\n")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import bot.cli as cli
-from bot.errors import InputError
+from bot.app import App
+from bot.errors import DocumentError, InputError
 from bot.prompting import neutralise
 from tests.conftest import ROOT, make_app
 from tests.fakes import ScriptedLLM
@@ -81,7 +82,7 @@ def test_every_citation_is_its_documents_text(tmp_path_factory, settings, chroma
     app = make_app(settings, chroma_client, toy_embedder, reply)
     try:
         app.ingest([path])
-    except InputError:
+    except DocumentError:
         return  # e.g. only control characters: refused with a message
     stored = app.searcher.document("fuzz")
     for question in (document[:80] or "x", "what does it say?"):
@@ -104,7 +105,7 @@ def test_every_citation_is_its_documents_text(tmp_path_factory, settings, chroma
 @given(text=st.one_of(unicode_text, st.text(alphabet=string.printable, min_size=1900, max_size=10_000)))
 def test_cli_ask_never_shows_a_traceback(monkeypatch, fake_app, text):
     fake_app.llm.replies = ["SOURCES: 1\nANSWER: Es gab 600 Tote [1]."]
-    monkeypatch.setattr(cli, "make_app", lambda: fake_app)
+    monkeypatch.setattr(App, "from_config", lambda: fake_app)
     result = CliRunner().invoke(cli.app, ["ask", "--json", "--", text])
     assert result.exit_code in (0, 2), result.output
     assert "Traceback" not in result.output

@@ -3,11 +3,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from bot.errors import StoreError
 from retrieval.chunking import Chunk
 from retrieval.documents import Document
+from retrieval.errors import DocumentError, StoreError
 from retrieval.ingest import ingest_paths, remove_document
-from retrieval.store import ChromaStore, make_client
+from retrieval.chroma_client import make_client
+from retrieval.chroma_store import ChromaStore
 from tests.conftest import ARTICLE, ARTICLE_ID
 from tests.fakes import ToyEmbedder
 
@@ -103,9 +104,7 @@ def test_stale_generations_are_swept(store, tmp_path):
 def test_bad_path_fails_before_touching_the_index(store, tmp_path):
     ingest(store, ARTICLE)
     before = store.generation()
-    from bot.errors import InputError
-
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(DocumentError, match="does not exist"):
         ingest(store, write(tmp_path, "ok.txt", "Gut."), tmp_path / "missing.txt")
     assert store.generation() == before
 
@@ -154,9 +153,9 @@ def test_concurrent_ingest_is_detected(store, tmp_path, monkeypatch):
 
 def test_reads_and_copies_are_paged(store, tmp_path, monkeypatch):
     """Every read goes BATCH records at a time and still returns everything, in order."""
-    import retrieval.store
+    import retrieval.chroma_store
 
-    monkeypatch.setattr(retrieval.store, "BATCH", 4)
+    monkeypatch.setattr(retrieval.chroma_store, "BATCH", 4)
     b = write(tmp_path, "b.txt", "Erster Satz. Zweiter Satz. Dritter Satz. Vierter Satz. Fünfter.")
     c = write(tmp_path, "c.txt", "Nur ein Satz.")
     ingest(store, ARTICLE, b, c)
@@ -189,3 +188,46 @@ def test_an_index_of_33000_sentences_can_be_read(store):
     stored = store.chunks()
     assert (len(stored), stored[-1].chunk.text) == (n, "S32999.")
     assert [d.chunks for d in store.documents()] == [n]
+
+
+def test_chroma_store_is_a_store_with_the_protocols_signatures():
+    import inspect
+
+    from retrieval.store import Store
+
+    assert isinstance(ChromaStore(client=None), Store)
+    methods = [name for name in vars(Store) if not name.startswith("_")]
+    assert sorted(methods) == ["chunks", "clear", "document", "documents", "generation",
+                               "is_empty", "query", "replace", "vectors"]  # fmt: skip
+    for name in methods:
+        ours = inspect.signature(getattr(ChromaStore, name))
+        protocol = inspect.signature(getattr(Store, name))
+        assert ours == protocol, name
+
+
+def test_a_failed_drop_is_logged_and_the_ingest_error_kept(store, tmp_path, monkeypatch, caplog):
+    ingest(store, ARTICLE)
+
+    def die(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    def refuse(name):
+        raise RuntimeError("error returned from database: (code: 5) database is locked")
+
+    monkeypatch.setattr(store, "_write_document", die)
+    monkeypatch.setattr(store.client, "delete_collection", refuse)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest(store, write(tmp_path, "new.txt", "Neuer Text."))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all(
+        w.startswith(f"could not delete collection {store.prefix}_g") and
+        w.endswith("(the next ingest sweeps it): error returned from database: (code: 5) "
+                   "database is locked") for w in warnings)  # fmt: skip
+    assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
+
+
+def test_dropping_a_half_created_generation_is_quiet(store, caplog):
+    store.client.create_collection(f"{store.prefix}_ghalf_docs", embedding_function=None)
+    store._drop_generation("ghalf")  # its chunks collection was never created
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert not [c for c in store.client.list_collections() if "ghalf" in c.name]
