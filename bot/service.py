@@ -58,6 +58,7 @@ class AnswerService:
         self._running = 0
         self._condition: asyncio.Condition | None = None
         self._last_request: dict[int, float] = {}
+        self._tasks: set[asyncio.Future] = set()
         self.served = 0
 
     # -- public API ----------------------------------------------------------------------
@@ -166,15 +167,26 @@ class AnswerService:
             self._running += 1
             self._report_positions()
             condition.notify_all()  # the next one may start too when there are free slots
-        try:
-            stream = self._threadsafe(on_text) if on_text else None
-            result = await asyncio.to_thread(work, stream)
-            self.served += 1
-            return result
-        finally:
-            async with condition:
-                self._running -= 1
-                condition.notify_all()
+        # The worker thread cannot be cancelled: a cancelled request leaves at once, but its
+        # slot stays taken until the thread really ends, so threads never outnumber the slots.
+        stream = self._threadsafe(on_text) if on_text else None
+        worker = asyncio.ensure_future(asyncio.to_thread(work, stream))
+        worker.add_done_callback(self._release)
+        result = await asyncio.shield(worker)
+        self.served += 1
+        return result
+
+    def _release(self, worker: asyncio.Future) -> None:
+        """The done-callback of a worker: frees its slot and wakes the line."""
+        self._running -= 1
+        if not worker.cancelled() and worker.exception() is not None:
+            log.debug("a request's work failed: %r", worker.exception())  # also marks it retrieved
+        self._keep(asyncio.ensure_future(self._wake()))
+
+    async def _wake(self) -> None:
+        assert self._condition is not None
+        async with self._condition:
+            self._condition.notify_all()
 
     def _report_positions(self) -> None:
         """Tells each request that has to wait its place in line (1 = next) when it changed.
@@ -188,27 +200,30 @@ class AnswerService:
             position = index - free + 1
             if ticket.notify is not None and ticket.last_position != position:
                 ticket.last_position = position
-                _fire(ticket.notify, position)
+                self._fire(ticket.notify, position)
 
-    @staticmethod
-    def _threadsafe(callback: TextCallback) -> Callable[[str], None]:
+    def _threadsafe(self, callback: TextCallback) -> Callable[[str], None]:
         loop = asyncio.get_running_loop()
 
         def forward(text: str) -> None:
-            loop.call_soon_threadsafe(_fire, callback, text)
+            loop.call_soon_threadsafe(self._fire, callback, text)
 
         return forward
 
+    def _fire(self, callback: Callable[[Any], Any], value: Any) -> None:
+        """Calls a sync or async callback from the event loop; its errors are logged, not raised."""
+        try:
+            result = callback(value)
+            if inspect.isawaitable(result):
+                self._keep(asyncio.ensure_future(result)).add_done_callback(_log_failure)
+        except Exception:
+            log.exception("callback failed")
 
-def _fire(callback: Callable[[Any], Any], value: Any) -> None:
-    """Calls a sync or async callback from the event loop; its errors are logged, not raised."""
-    try:
-        result = callback(value)
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            task.add_done_callback(_log_failure)
-    except Exception:
-        log.exception("callback failed")
+    def _keep(self, task: asyncio.Future) -> asyncio.Future:
+        """Holds a reference to `task` until it is done: the loop itself keeps only weak ones."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
 
 def _log_failure(task: asyncio.Future) -> None:

@@ -1,8 +1,10 @@
 """The async service: arrival order, one generation at a time, bounded line, cooldown."""
 
 import asyncio
+import gc
 import re
 import threading
+import weakref
 
 import pytest
 
@@ -135,3 +137,48 @@ async def test_server_backends_run_several_generations_at_once(fake_app):
     assert service.max_concurrency == 2
     await asyncio.gather(*(service.ask(question(i)) for i in range(6)))
     assert fake_app.llm.max_seen == 2
+
+
+async def wait_until(condition, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.002)
+
+
+async def test_a_request_cancelled_while_generating_keeps_its_slot_until_its_thread_ends(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.02  # about 0.3 s of generation in a thread nobody can stop
+    service = AnswerService(fake_app.answerer)
+    first = asyncio.create_task(service.ask(question(0)))
+    await wait_until(lambda: fake_app.llm.in_use == 1)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert (service.running, fake_app.llm.in_use) == (1, 1)  # the thread still generates
+    second = await service.ask(question(1))
+    assert second.answer == f"Antwort auf {question(1)} [1]"
+    assert fake_app.llm.max_seen == 1  # the second waited for the first thread to end
+    assert (service.waiting, service.running, service.served) == (0, 0, 1)
+
+
+async def test_async_callbacks_are_kept_until_they_end(fake_app):
+    """The loop keeps only weak references to tasks: an unkept one can be collected mid-way."""
+    fake_app.llm.replies = ["SOURCES: 1\nANSWER: Nordkorea erlitt 600 Tote [1]."]
+    service = AnswerService(fake_app.answerer)
+    pending, finished = [], []
+
+    async def on_text(text):
+        gate = asyncio.get_running_loop().create_future()  # held by this coroutine only
+        pending.append(weakref.ref(gate))
+        await gate
+        finished.append(text)
+
+    await service.ask(question(1), on_text=on_text)
+    await asyncio.sleep(0)  # the last streamed pieces reach the loop
+    gc.collect()
+    gates = [ref() for ref in pending]
+    assert gates and None not in gates  # no callback was collected while it waited
+    for gate in gates:
+        gate.set_result(None)
+    await wait_until(lambda: len(finished) == len(gates))
