@@ -5,9 +5,16 @@ N at a time): requests wait in a bounded first-in-first-out line, each learns it
 place as it moves up, and a full line answers "busy" at once without touching
 anything already queued. A per-user cooldown is checked before queueing.
 
+It also offers what a chat front end needs besides answers, so the front end
+never holds the `App`, the store or the answerer: the documents list, language
+detection, ingesting an uploaded file and removing a document, backed by the
+answerer and a `Library` (the `App` is one) passed in.
+
 Nothing blocking runs on the event loop: embedding, Chroma and generation run
 in worker threads (`asyncio.to_thread`), and text streamed by the model is handed
-back to the loop with `call_soon_threadsafe`. Imports no Discord.
+back to the loop with `call_soon_threadsafe`. A worker thread cannot be
+cancelled, so a cancelled request's slot is freed only when its thread ends.
+Imports no Discord.
 """
 
 from __future__ import annotations
@@ -19,16 +26,30 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answering import Answerer
-from bot.results import Answer, QuoteHit, Turn
 from bot.errors import BusyError, CooldownError
+from bot.results import Answer, QuoteHit, Turn
+
+if TYPE_CHECKING:
+    from retrieval.ingest import IngestReport
+    from retrieval.store import DocumentInfo
 
 log = logging.getLogger(__name__)
 
 PositionCallback = Callable[[int], Awaitable[None] | None]
 TextCallback = Callable[[str], Awaitable[None] | None]
+
+
+class Library(Protocol):
+    """The documents behind the answers: what is ingested, adding and removing. `App` is one."""
+
+    def documents(self) -> list[DocumentInfo]: ...
+
+    def ingest_bytes(self, data: bytes, name: str, *, source: str | None = None) -> IngestReport: ...
+
+    def remove(self, doc_id: str) -> bool: ...
 
 
 @dataclass(eq=False)
@@ -44,12 +65,14 @@ class AnswerService:
         self,
         answerer: Answerer,
         *,
+        library: Library | None = None,
         queue_size: int = 20,
         cooldown_s: float = 0.0,
         max_concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.answerer = answerer
+        self.library = library
         self.queue_size = queue_size
         self.cooldown_s = cooldown_s
         self.max_concurrency = max_concurrency or getattr(answerer.llm, "max_concurrency", 1)
@@ -125,6 +148,29 @@ class AnswerService:
     async def run_blocking(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Any other blocking core call (ingest, listing documents), off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def detect_language(self, text: str, hint: str | None = None) -> str:
+        """The language of `text` (one of the supported ones); `hint` decides short texts."""
+        return await asyncio.to_thread(self.answerer.detect_language, text, hint)
+
+    # -- the documents --------------------------------------------------------------------
+
+    async def documents(self) -> list[DocumentInfo]:
+        """The ingested documents (id, title, language, size), sorted by id."""
+        return await asyncio.to_thread(self._library().documents)
+
+    async def ingest(self, data: bytes, name: str, *, source: str | None = None) -> IngestReport:
+        """Adds (or updates) one uploaded .txt, .md or .html file; its id comes from `name`."""
+        return await asyncio.to_thread(self._library().ingest_bytes, data, name, source=source)
+
+    async def remove(self, doc_id: str) -> bool:
+        """Removes a document; False when there is none with that id."""
+        return await asyncio.to_thread(self._library().remove, doc_id)
+
+    def _library(self) -> Library:
+        if self.library is None:
+            raise RuntimeError("this AnswerService was built without a library")
+        return self.library
 
     # -- the line -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import BusyError, CooldownError, InputError
 from bot.service import AnswerService
+from tests.conftest import ARTICLE_ID
 
 
 def echo(messages):
@@ -182,3 +183,71 @@ async def test_async_callbacks_are_kept_until_they_end(fake_app):
     for gate in gates:
         gate.set_result(None)
     await wait_until(lambda: len(finished) == len(gates))
+
+
+# -- what a front end needs besides answers ------------------------------------------------
+
+
+class ThreadRecordingLibrary:
+    """The real `App` as the library, noting which thread each call ran on."""
+
+    def __init__(self, app):
+        self.app = app
+        self.threads = []
+
+    def __getattr__(self, name):
+        method = getattr(self.app, name)
+
+        def call(*args, **kwargs):
+            self.threads.append((name, threading.get_ident()))
+            return method(*args, **kwargs)
+
+        return call
+
+
+async def test_documents_ingest_and_remove_go_through_the_library_off_the_event_loop(fake_app):
+    library = ThreadRecordingLibrary(fake_app)
+    service = AnswerService(fake_app.answerer, library=library)
+    assert [(d.doc_id, d.lang) for d in await service.documents()] == [(ARTICLE_ID, "de")]
+
+    report = await service.ingest(b"# Treffen\n\nDas Treffen ist am Montag.\n", "Notizen.md",
+                                  source="discord:Notizen.md")  # fmt: skip
+    assert (report.added, report.chunks) == (["notizen"], 2)
+    infos = {d.doc_id: (d.title, d.source) for d in await service.documents()}
+    assert (sorted(infos), infos["notizen"]) == ([ARTICLE_ID, "notizen"],
+                                                 ("Treffen", "discord:Notizen.md"))  # fmt: skip
+
+    assert await service.remove("notizen") is True
+    assert await service.remove("notizen") is False
+    assert [d.doc_id for d in await service.documents()] == [ARTICLE_ID]
+    assert [name for name, _ in library.threads] == [
+        "documents", "ingest_bytes", "documents", "remove", "remove", "documents"]  # fmt: skip
+    assert threading.get_ident() not in {thread for _, thread in library.threads}
+
+
+async def test_an_upload_of_another_type_is_refused_with_a_user_message(fake_app):
+    service = AnswerService(fake_app.answerer, library=fake_app)
+    with pytest.raises(InputError) as caught:
+        await service.ingest(b"%PDF-1.7", "report.pdf")
+    assert caught.value.key == "unsupported_file"
+
+
+async def test_language_detection_runs_off_the_event_loop(fake_app, monkeypatch):
+    service = AnswerService(fake_app.answerer)
+    seen = []
+    detect = fake_app.answerer.detect_language
+
+    def recording(text, hint=None):
+        seen.append(threading.get_ident())
+        return detect(text, hint)
+
+    monkeypatch.setattr(fake_app.answerer, "detect_language", recording)
+    assert await service.detect_language("Wie viele Soldaten starben in Kursk?") == "de"
+    assert await service.detect_language("Kursk?", "fr") == "fr"  # too short: the hint decides
+    assert len(seen) == 2 and threading.get_ident() not in seen
+
+
+async def test_without_a_library_the_document_methods_say_so(fake_app):
+    service = AnswerService(fake_app.answerer)
+    with pytest.raises(RuntimeError, match="built without a library"):
+        await service.documents()
