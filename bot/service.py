@@ -145,10 +145,6 @@ class AnswerService:
         """Retrieval only: never waits for the model."""
         return await asyncio.to_thread(self.answerer.quote, query, k=k, doc_ids=doc_ids)
 
-    async def run_blocking(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Any other blocking core call (ingest, listing documents), off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
     async def detect_language(self, text: str, hint: str | None = None) -> str:
         """The language of `text` (one of the supported ones); `hint` decides short texts."""
         return await asyncio.to_thread(self.answerer.detect_language, text, hint)

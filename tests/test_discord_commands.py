@@ -16,9 +16,12 @@ from unittest import mock
 import discord
 import pytest
 
+from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.ask import AskCog
+from bot.discord.cogs.common import document_choices
+from bot.discord.streaming import ThrottledEditor
+from bot.discord.translations import ArticlebotTranslator
 from bot.results import Turn
-from bot.discord_cogs import AdminCog, ArticlebotTranslator, AskCog, document_choices
-from bot.discord_reply import ThrottledEditor
 from bot.service import AnswerService
 from tests.conftest import ARTICLE, ARTICLE_ID
 from tests.discord_fakes import NONE_MENTIONS, FakeClock, build_bot, fake_interaction
@@ -218,7 +221,8 @@ async def test_a_full_line_answers_busy_at_once(fake_app, clock):
 
 async def test_the_cooldown_is_per_user(fake_app, clock):
     fake_app.llm.replies = [f"SOURCES: 1\nANSWER: {ANSWER_DE}"]
-    service = AnswerService(fake_app.answerer, cooldown_s=30, clock=lambda: 100.0)
+    service = AnswerService(fake_app.answerer, library=fake_app, cooldown_s=30,
+                            clock=lambda: 100.0)  # fmt: skip
     bot = build_bot(fake_app, clock=clock, service=service)
     cog = AskCog(bot)
     await cog.ask.callback(cog, fake_interaction(bot, user_id=7).interaction, LOSSES)
@@ -314,7 +318,7 @@ async def test_an_unexpected_error_is_logged_with_its_traceback_and_apologised_f
         "view": None, "allowed_mentions": NONE_MENTIONS})  # fmt: skip
     [record] = [r for r in caplog.records if r.exc_info]
     assert (record.name, record.getMessage(), str(record.exc_info[1])) == (
-        "bot.discord_bot",
+        "bot.discord.errors",
         "unexpected error while answering",
         "llama exploded",
     )
