@@ -212,7 +212,7 @@ class AnswerService:
         # The worker thread cannot be cancelled: a cancelled request leaves at once, but its
         # slot stays taken until the thread really ends, so threads never outnumber the slots.
         stream = self._threadsafe(on_text) if on_text else None
-        worker = asyncio.ensure_future(asyncio.to_thread(work, stream))
+        worker = self._keep(asyncio.ensure_future(asyncio.to_thread(work, stream)))
         worker.add_done_callback(self._release)
         result = await asyncio.shield(worker)
         self.served += 1

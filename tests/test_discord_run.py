@@ -5,9 +5,11 @@ runs (and logs) as it would against discord.com; no network is used.
 """
 
 import asyncio
+import gc
 import logging
 import os
 import signal
+import weakref
 
 import aiohttp
 import discord
@@ -19,7 +21,14 @@ from discord.http import Route
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.discord.run import TOKEN_PATTERN, RedactToken, main, read_token, use_endpoints
+from bot.discord.run import (
+    TOKEN_PATTERN,
+    RedactToken,
+    SignalCloser,
+    main,
+    read_token,
+    use_endpoints,
+)
 from bot.errors import ArticlebotError
 from bot.settings import DiscordSettings
 
@@ -176,6 +185,29 @@ async def test_sigterm_closes_the_bot_cleanly(fake_app, monkeypatch, caplog):
         await main(fake_app, TOKEN, install_signals=True, warm=False)  # returns: no exception
     assert closed == [True]
     assert "SIGTERM received: closing" in caplog.text
+
+
+async def test_the_closing_task_is_kept_until_the_bot_is_closed():
+    """The loop keeps only weak references to tasks: an unkept close could be collected."""
+    pending, closed = [], []
+
+    class SlowToClose:
+        async def close(self):
+            gate = asyncio.get_running_loop().create_future()  # held by this coroutine only
+            pending.append(weakref.ref(gate))
+            await gate
+            closed.append(True)
+
+    closer = SignalCloser()
+    closer.close(SlowToClose(), signal.SIGTERM)
+    await asyncio.sleep(0)
+    gc.collect()
+    gate = pending[0]()
+    assert gate is not None  # the closing task is still there
+    gate.set_result(None)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert (closed, closer.tasks) == ([True], set())
 
 
 def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():

@@ -138,7 +138,7 @@ async def main(
     use_endpoints(app.settings.discord)
     service = service or make_service(app)
     message_content = app.settings.discord.message_content
-    closer = _Closer()
+    closer = SignalCloser()
     while True:
         bot = make_bot(settings=app.settings, service=service, prompts=app.prompts,
                        message_content=message_content,
@@ -200,7 +200,7 @@ def warm_models(app: App) -> float:
     return app.answerer.prime()
 
 
-class _Closer:
+class SignalCloser:
     """SIGINT and SIGTERM close the bot; the closing task is kept until it is done."""
 
     def __init__(self) -> None:
