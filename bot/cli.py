@@ -182,7 +182,7 @@ def chat() -> None:
 @app.command()
 def serve() -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
-    from bot.discord_bot import run_bot
+    from bot.discord.run import run_bot
 
     edge(lambda: run_bot(load_app()))
 
@@ -198,7 +198,7 @@ def run() -> None:
         if report is not None and report.changed:
             print(f"ingested {', '.join(report.added + report.updated)}", file=sys.stderr)
         if os.environ.get("DISCORD_TOKEN") or os.environ.get("DISCORD_TOKEN_FILE"):
-            from bot.discord_bot import run_bot
+            from bot.discord.run import run_bot
 
             run_bot(application)
         else:

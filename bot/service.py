@@ -5,9 +5,16 @@ N at a time): requests wait in a bounded first-in-first-out line, each learns it
 place as it moves up, and a full line answers "busy" at once without touching
 anything already queued. A per-user cooldown is checked before queueing.
 
+It also offers what a chat front end needs besides answers, so the front end
+never holds the `App`, the store or the answerer: the documents list, language
+detection, ingesting an uploaded file and removing a document, backed by the
+answerer and a `Library` (the `App` is one) passed in.
+
 Nothing blocking runs on the event loop: embedding, Chroma and generation run
 in worker threads (`asyncio.to_thread`), and text streamed by the model is handed
-back to the loop with `call_soon_threadsafe`. Imports no Discord.
+back to the loop with `call_soon_threadsafe`. A worker thread cannot be
+cancelled, so a cancelled request's slot is freed only when its thread ends.
+Imports no Discord.
 """
 
 from __future__ import annotations
@@ -19,16 +26,30 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answering import Answerer
-from bot.results import Answer, QuoteHit, Turn
 from bot.errors import BusyError, CooldownError
+from bot.results import Answer, QuoteHit, Turn
+
+if TYPE_CHECKING:
+    from retrieval.ingest import IngestReport
+    from retrieval.store import DocumentInfo
 
 log = logging.getLogger(__name__)
 
 PositionCallback = Callable[[int], Awaitable[None] | None]
 TextCallback = Callable[[str], Awaitable[None] | None]
+
+
+class Library(Protocol):
+    """The documents behind the answers: what is ingested, adding and removing. `App` is one."""
+
+    def documents(self) -> list[DocumentInfo]: ...
+
+    def ingest_bytes(self, data: bytes, name: str, *, source: str | None = None) -> IngestReport: ...
+
+    def remove(self, doc_id: str) -> bool: ...
 
 
 @dataclass(eq=False)
@@ -44,12 +65,14 @@ class AnswerService:
         self,
         answerer: Answerer,
         *,
+        library: Library | None = None,
         queue_size: int = 20,
         cooldown_s: float = 0.0,
         max_concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.answerer = answerer
+        self.library = library
         self.queue_size = queue_size
         self.cooldown_s = cooldown_s
         self.max_concurrency = max_concurrency or getattr(answerer.llm, "max_concurrency", 1)
@@ -58,6 +81,7 @@ class AnswerService:
         self._running = 0
         self._condition: asyncio.Condition | None = None
         self._last_request: dict[int, float] = {}
+        self._tasks: set[asyncio.Future] = set()
         self.served = 0
 
     # -- public API ----------------------------------------------------------------------
@@ -121,9 +145,28 @@ class AnswerService:
         """Retrieval only: never waits for the model."""
         return await asyncio.to_thread(self.answerer.quote, query, k=k, doc_ids=doc_ids)
 
-    async def run_blocking(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Any other blocking core call (ingest, listing documents), off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    async def detect_language(self, text: str, hint: str | None = None) -> str:
+        """The language of `text` (one of the supported ones); `hint` decides short texts."""
+        return await asyncio.to_thread(self.answerer.detect_language, text, hint)
+
+    # -- the documents --------------------------------------------------------------------
+
+    async def documents(self) -> list[DocumentInfo]:
+        """The ingested documents (id, title, language, size), sorted by id."""
+        return await asyncio.to_thread(self._library().documents)
+
+    async def ingest(self, data: bytes, name: str, *, source: str | None = None) -> IngestReport:
+        """Adds (or updates) one uploaded .txt, .md or .html file; its id comes from `name`."""
+        return await asyncio.to_thread(self._library().ingest_bytes, data, name, source=source)
+
+    async def remove(self, doc_id: str) -> bool:
+        """Removes a document; False when there is none with that id."""
+        return await asyncio.to_thread(self._library().remove, doc_id)
+
+    def _library(self) -> Library:
+        if self.library is None:
+            raise RuntimeError("this AnswerService was built without a library")
+        return self.library
 
     # -- the line -------------------------------------------------------------------------
 
@@ -166,15 +209,26 @@ class AnswerService:
             self._running += 1
             self._report_positions()
             condition.notify_all()  # the next one may start too when there are free slots
-        try:
-            stream = self._threadsafe(on_text) if on_text else None
-            result = await asyncio.to_thread(work, stream)
-            self.served += 1
-            return result
-        finally:
-            async with condition:
-                self._running -= 1
-                condition.notify_all()
+        # The worker thread cannot be cancelled: a cancelled request leaves at once, but its
+        # slot stays taken until the thread really ends, so threads never outnumber the slots.
+        stream = self._threadsafe(on_text) if on_text else None
+        worker = self._keep(asyncio.ensure_future(asyncio.to_thread(work, stream)))
+        worker.add_done_callback(self._release)
+        result = await asyncio.shield(worker)
+        self.served += 1
+        return result
+
+    def _release(self, worker: asyncio.Future) -> None:
+        """The done-callback of a worker: frees its slot and wakes the line."""
+        self._running -= 1
+        if not worker.cancelled() and worker.exception() is not None:
+            log.debug("a request's work failed: %r", worker.exception())  # also marks it retrieved
+        self._keep(asyncio.ensure_future(self._wake()))
+
+    async def _wake(self) -> None:
+        assert self._condition is not None
+        async with self._condition:
+            self._condition.notify_all()
 
     def _report_positions(self) -> None:
         """Tells each request that has to wait its place in line (1 = next) when it changed.
@@ -188,27 +242,30 @@ class AnswerService:
             position = index - free + 1
             if ticket.notify is not None and ticket.last_position != position:
                 ticket.last_position = position
-                _fire(ticket.notify, position)
+                self._fire(ticket.notify, position)
 
-    @staticmethod
-    def _threadsafe(callback: TextCallback) -> Callable[[str], None]:
+    def _threadsafe(self, callback: TextCallback) -> Callable[[str], None]:
         loop = asyncio.get_running_loop()
 
         def forward(text: str) -> None:
-            loop.call_soon_threadsafe(_fire, callback, text)
+            loop.call_soon_threadsafe(self._fire, callback, text)
 
         return forward
 
+    def _fire(self, callback: Callable[[Any], Any], value: Any) -> None:
+        """Calls a sync or async callback from the event loop; its errors are logged, not raised."""
+        try:
+            result = callback(value)
+            if inspect.isawaitable(result):
+                self._keep(asyncio.ensure_future(result)).add_done_callback(_log_failure)
+        except Exception:
+            log.exception("callback failed")
 
-def _fire(callback: Callable[[Any], Any], value: Any) -> None:
-    """Calls a sync or async callback from the event loop; its errors are logged, not raised."""
-    try:
-        result = callback(value)
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            task.add_done_callback(_log_failure)
-    except Exception:
-        log.exception("callback failed")
+    def _keep(self, task: asyncio.Future) -> asyncio.Future:
+        """Holds a reference to `task` until it is done: the loop itself keeps only weak ones."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
 
 def _log_failure(task: asyncio.Future) -> None:

@@ -88,6 +88,17 @@ class DiscordSettings(BaseModel):
         default=3600.0, ge=60, le=86400,
         description="How long the 'Translate quotes' button under an answer works.",
     )  # fmt: skip
+    api_base: str | None = Field(
+        default=None,
+        description="Another Discord REST API base instead of https://discord.com/api/v10, "
+        "e.g. http://127.0.0.1:8080/api/v10 for a local test Discord. Unset: Discord itself.",
+    )
+    gateway_url: str | None = Field(
+        default=None,
+        description="Another Discord gateway (websocket) URL instead of "
+        "wss://gateway.discord.gg/, e.g. ws://127.0.0.1:8080/ for a local test Discord. "
+        "Unset: Discord itself.",
+    )
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,7 @@ from unittest import mock
 
 import discord
 
-from bot.discord_bot import ArticlebotBot, make_bot
+from bot.discord.bot import ArticlebotBot, make_bot
 from bot.service import AnswerService
 
 _ids = itertools.count(10_000)
@@ -206,7 +206,8 @@ def build_bot(app, *, clock: FakeClock | None = None, service: AnswerService | N
               **options) -> ArticlebotBot:  # fmt: skip
     """The real bot over a test `App` (scripted LLM, toy embedder, in-process Chroma)."""
     clock = clock or FakeClock()
-    service = service or AnswerService(app.answerer, queue_size=app.settings.discord.queue_size,
+    service = service or AnswerService(app.answerer, library=app,
+                                       queue_size=app.settings.discord.queue_size,
                                        cooldown_s=app.settings.discord.cooldown_s)  # fmt: skip
-    return make_bot(settings=app.settings, service=service, library=app, prompts=app.prompts,
-                    detector=app.detector, clock=clock, sleep=clock.sleep, **options)  # fmt: skip
+    return make_bot(settings=app.settings, service=service, prompts=app.prompts, clock=clock,
+                    sleep=clock.sleep, **options)  # fmt: skip

@@ -10,15 +10,19 @@ import asyncio
 import itertools
 import logging
 import re
+import threading
 import time
 from unittest import mock
 
 import discord
 import pytest
 
+from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.ask import AskCog
+from bot.discord.cogs.common import document_choices
+from bot.discord.streaming import ThrottledEditor
+from bot.discord.translations import ArticlebotTranslator
 from bot.results import Turn
-from bot.discord_cogs import AdminCog, ArticlebotTranslator, AskCog, document_choices
-from bot.discord_reply import ThrottledEditor
 from bot.service import AnswerService
 from tests.conftest import ARTICLE, ARTICLE_ID
 from tests.discord_fakes import NONE_MENTIONS, FakeClock, build_bot, fake_interaction
@@ -173,8 +177,13 @@ async def test_the_context_menu_asks_about_the_selected_message(bot, cog, fake_a
 
 
 async def test_waiting_users_see_their_place_in_line_in_their_language(bot, cog, fake_app):
-    fake_app.llm.replies = [f"SOURCES: 1\nANSWER: {ANSWER_DE}"]
-    fake_app.llm.delay_s = 0.01
+    release = threading.Event()  # the first answer is held until both others wait
+
+    def held(_messages):
+        release.wait(10)
+        return f"SOURCES: 1\nANSWER: {ANSWER_DE}"
+
+    fake_app.llm.replies = [held, f"SOURCES: 1\nANSWER: {ANSWER_DE}"]
     first = fake_interaction(bot, user_id=1)
     second = fake_interaction(bot, user_id=2)  # English
     third = fake_interaction(bot, user_id=3, locale=GERMAN)
@@ -183,6 +192,8 @@ async def test_waiting_users_see_their_place_in_line_in_their_language(bot, cog,
     tasks.append(asyncio.create_task(cog.ask.callback(cog, second.interaction, LOSSES)))
     await wait_until(lambda: bot.service.waiting == 1)
     tasks.append(asyncio.create_task(cog.ask.callback(cog, third.interaction, LOSSES)))
+    await wait_until(lambda: bot.service.waiting == 2)
+    release.set()
     await asyncio.gather(*tasks)
 
     assert first.contents()[-1] == ANSWER_DE and "line" not in " ".join(first.contents())
@@ -218,7 +229,8 @@ async def test_a_full_line_answers_busy_at_once(fake_app, clock):
 
 async def test_the_cooldown_is_per_user(fake_app, clock):
     fake_app.llm.replies = [f"SOURCES: 1\nANSWER: {ANSWER_DE}"]
-    service = AnswerService(fake_app.answerer, cooldown_s=30, clock=lambda: 100.0)
+    service = AnswerService(fake_app.answerer, library=fake_app, cooldown_s=30,
+                            clock=lambda: 100.0)  # fmt: skip
     bot = build_bot(fake_app, clock=clock, service=service)
     cog = AskCog(bot)
     await cog.ask.callback(cog, fake_interaction(bot, user_id=7).interaction, LOSSES)
@@ -314,7 +326,7 @@ async def test_an_unexpected_error_is_logged_with_its_traceback_and_apologised_f
         "view": None, "allowed_mentions": NONE_MENTIONS})  # fmt: skip
     [record] = [r for r in caplog.records if r.exc_info]
     assert (record.name, record.getMessage(), str(record.exc_info[1])) == (
-        "bot.discord_bot",
+        "bot.discord.errors",
         "unexpected error while answering",
         "llama exploded",
     )

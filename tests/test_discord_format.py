@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.results import Answer
 from bot.citations import MARKER, Citation
-from bot.discord_format import (
+from bot.discord.format import (
     DESCRIPTION_LIMIT,
     EMBED_FIELDS_LIMIT,
     EMBED_TOTAL_LIMIT,

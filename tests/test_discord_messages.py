@@ -18,8 +18,8 @@ import simcord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.discord_format import MESSAGE_LIMIT, size
-from bot.discord_reply import ConversationMemory
+from bot.discord.format import MESSAGE_LIMIT, size
+from bot.discord.memory import ConversationMemory
 from tests.conftest import ARTICLE
 from tests.discord_fakes import FakeClock, build_bot
 

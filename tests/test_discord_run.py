@@ -5,19 +5,32 @@ runs (and logs) as it would against discord.com; no network is used.
 """
 
 import asyncio
+import gc
 import logging
 import os
 import signal
+import weakref
 
 import aiohttp
 import discord
 import pytest
+import yarl
 from aiohttp.client_reqrep import ConnectionKey
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.discord_bot import TOKEN_PATTERN, RedactToken, main, read_token
+from bot.discord.run import (
+    TOKEN_PATTERN,
+    RedactToken,
+    SignalCloser,
+    main,
+    read_token,
+    use_endpoints,
+)
 from bot.errors import ArticlebotError
+from bot.settings import DiscordSettings
 
 # The shape of a real bot token, made up.
 TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -174,6 +187,29 @@ async def test_sigterm_closes_the_bot_cleanly(fake_app, monkeypatch, caplog):
     assert "SIGTERM received: closing" in caplog.text
 
 
+async def test_the_closing_task_is_kept_until_the_bot_is_closed():
+    """The loop keeps only weak references to tasks: an unkept close could be collected."""
+    pending, closed = [], []
+
+    class SlowToClose:
+        async def close(self):
+            gate = asyncio.get_running_loop().create_future()  # held by this coroutine only
+            pending.append(weakref.ref(gate))
+            await gate
+            closed.append(True)
+
+    closer = SignalCloser()
+    closer.close(SlowToClose(), signal.SIGTERM)
+    await asyncio.sleep(0)
+    gc.collect()
+    gate = pending[0]()
+    assert gate is not None  # the closing task is still there
+    gate.set_result(None)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert (closed, closer.tasks) == ([True], set())
+
+
 def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token is %s", (TOKEN,), None)
     try:
@@ -186,3 +222,56 @@ def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():
     text = logging.Formatter().format(record)
     assert TOKEN not in text
     assert "token is [token]" in text and "failed with [token]" in text
+
+
+# -- another Discord (a local test one) ---------------------------------------------------------
+
+LOCAL_API = "http://127.0.0.1:8080/api/v10"
+LOCAL_GATEWAY = "ws://127.0.0.1:8080/"
+
+
+@pytest.fixture
+def endpoints(monkeypatch):
+    """discord.py's endpoints as they were, restored after the test."""
+    monkeypatch.setattr(Route, "BASE", Route.BASE)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+class Reached(Exception):
+    """Raised where the gateway connection would be opened."""
+
+
+async def gateway_url():
+    """The URL discord.py itself opens the gateway at, for a bot without a resumed session."""
+    urls = []
+
+    async def ws_connect(url, **kwargs):
+        urls.append(url)
+        raise Reached
+
+    client = type("Client", (), {"http": type("HTTP", (), {"ws_connect": staticmethod(ws_connect)})})
+    with pytest.raises(Reached):
+        await DiscordWebSocket.from_client(client)
+    return str(yarl.URL(urls[0]).with_query(None))
+
+
+async def test_unset_endpoints_leave_discord_py_talking_to_discord(endpoints):
+    use_endpoints(DiscordSettings())
+    assert Route("GET", "/users/@me").url == "https://discord.com/api/v10/users/@me"
+    assert await gateway_url() == "wss://gateway.discord.gg/"
+
+
+async def test_a_local_discord_gets_the_rest_calls_and_the_gateway(endpoints):
+    use_endpoints(DiscordSettings(api_base=LOCAL_API + "/", gateway_url=LOCAL_GATEWAY))
+    assert Route("GET", "/users/@me").url == f"{LOCAL_API}/users/@me"
+    assert await gateway_url() == LOCAL_GATEWAY
+
+
+async def test_main_points_discord_py_at_the_configured_discord_before_logging_in(
+    fake_app, discord_api, endpoints
+):
+    fake_app.settings.discord.api_base = LOCAL_API
+    seen = discord_api(401, '{"message": "401: Unauthorized", "code": 0}')
+    with pytest.raises(ArticlebotError, match="Discord rejected the bot token"):
+        await main(fake_app, TOKEN, install_signals=False, warm=False)
+    assert seen == [("GET", f"{LOCAL_API}/users/@me", f"Bot {TOKEN}")]

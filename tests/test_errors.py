@@ -51,14 +51,14 @@ def test_the_cli_shows_each_layers_error_as_one_line(monkeypatch, error, code):
 def test_discord_shows_a_document_error_as_written_and_a_store_error_as_an_apology(
     fake_app, caplog
 ):
-    bot = build_bot(fake_app)
+    describe = build_bot(fake_app).gate.errors.describe
     not_utf8 = DocumentError("notes.txt is not UTF-8 text (invalid start byte); convert it")
-    assert bot.describe_error(not_utf8, "en") == str(not_utf8)
+    assert describe(not_utf8, "en") == str(not_utf8)
     unsupported = DocumentError("report.pdf: unsupported file type .pdf", key="unsupported_file")
-    assert bot.describe_error(unsupported, "de") == (
+    assert describe(unsupported, "de") == (
         "Bitte hänge eine .txt-, .md- oder .html-Datei an.")
     locked = StoreError("the index at /x is locked by another process")
-    assert bot.describe_error(locked, "en") == (
+    assert describe(locked, "en") == (
         "Something went wrong while answering. Please try again.")
     assert "request failed: the index at /x is locked by another process" in caplog.text
     assert "Traceback" not in caplog.text

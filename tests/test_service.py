@@ -1,13 +1,17 @@
 """The async service: arrival order, one generation at a time, bounded line, cooldown."""
 
 import asyncio
+import gc
 import re
 import threading
+import weakref
 
 import pytest
 
 from bot.errors import BusyError, CooldownError, InputError
 from bot.service import AnswerService
+from retrieval.errors import DocumentError
+from tests.conftest import ARTICLE_ID
 
 
 def echo(messages):
@@ -135,3 +139,116 @@ async def test_server_backends_run_several_generations_at_once(fake_app):
     assert service.max_concurrency == 2
     await asyncio.gather(*(service.ask(question(i)) for i in range(6)))
     assert fake_app.llm.max_seen == 2
+
+
+async def wait_until(condition, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.002)
+
+
+async def test_a_request_cancelled_while_generating_keeps_its_slot_until_its_thread_ends(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.02  # about 0.3 s of generation in a thread nobody can stop
+    service = AnswerService(fake_app.answerer)
+    first = asyncio.create_task(service.ask(question(0)))
+    await wait_until(lambda: fake_app.llm.in_use == 1)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert (service.running, fake_app.llm.in_use) == (1, 1)  # the thread still generates
+    second = await service.ask(question(1))
+    assert second.answer == f"Antwort auf {question(1)} [1]"
+    assert fake_app.llm.max_seen == 1  # the second waited for the first thread to end
+    assert (service.waiting, service.running, service.served) == (0, 0, 1)
+
+
+async def test_async_callbacks_are_kept_until_they_end(fake_app):
+    """The loop keeps only weak references to tasks: an unkept one can be collected mid-way."""
+    fake_app.llm.replies = ["SOURCES: 1\nANSWER: Nordkorea erlitt 600 Tote [1]."]
+    service = AnswerService(fake_app.answerer)
+    pending, finished = [], []
+
+    async def on_text(text):
+        gate = asyncio.get_running_loop().create_future()  # held by this coroutine only
+        pending.append(weakref.ref(gate))
+        await gate
+        finished.append(text)
+
+    await service.ask(question(1), on_text=on_text)
+    await asyncio.sleep(0)  # the last streamed pieces reach the loop
+    gc.collect()
+    gates = [ref() for ref in pending]
+    assert gates and None not in gates  # no callback was collected while it waited
+    for gate in gates:
+        gate.set_result(None)
+    await wait_until(lambda: len(finished) == len(gates))
+
+
+# -- what a front end needs besides answers ------------------------------------------------
+
+
+class ThreadRecordingLibrary:
+    """The real `App` as the library, noting which thread each call ran on."""
+
+    def __init__(self, app):
+        self.app = app
+        self.threads = []
+
+    def __getattr__(self, name):
+        method = getattr(self.app, name)
+
+        def call(*args, **kwargs):
+            self.threads.append((name, threading.get_ident()))
+            return method(*args, **kwargs)
+
+        return call
+
+
+async def test_documents_ingest_and_remove_go_through_the_library_off_the_event_loop(fake_app):
+    library = ThreadRecordingLibrary(fake_app)
+    service = AnswerService(fake_app.answerer, library=library)
+    assert [(d.doc_id, d.lang) for d in await service.documents()] == [(ARTICLE_ID, "de")]
+
+    report = await service.ingest(b"# Treffen\n\nDas Treffen ist am Montag.\n", "Notizen.md",
+                                  source="discord:Notizen.md")  # fmt: skip
+    assert (report.added, report.chunks) == (["notizen"], 2)
+    infos = {d.doc_id: (d.title, d.source) for d in await service.documents()}
+    assert (sorted(infos), infos["notizen"]) == ([ARTICLE_ID, "notizen"],
+                                                 ("Treffen", "discord:Notizen.md"))  # fmt: skip
+
+    assert await service.remove("notizen") is True
+    assert await service.remove("notizen") is False
+    assert [d.doc_id for d in await service.documents()] == [ARTICLE_ID]
+    assert [name for name, _ in library.threads] == [
+        "documents", "ingest_bytes", "documents", "remove", "remove", "documents"]  # fmt: skip
+    assert threading.get_ident() not in {thread for _, thread in library.threads}
+
+
+async def test_an_upload_of_another_type_is_refused_with_a_user_message(fake_app):
+    service = AnswerService(fake_app.answerer, library=fake_app)
+    with pytest.raises(DocumentError) as caught:
+        await service.ingest(b"%PDF-1.7", "report.pdf")
+    assert caught.value.key == "unsupported_file"
+
+
+async def test_language_detection_runs_off_the_event_loop(fake_app, monkeypatch):
+    service = AnswerService(fake_app.answerer)
+    seen = []
+    detect = fake_app.answerer.detect_language
+
+    def recording(text, hint=None):
+        seen.append(threading.get_ident())
+        return detect(text, hint)
+
+    monkeypatch.setattr(fake_app.answerer, "detect_language", recording)
+    assert await service.detect_language("Wie viele Soldaten starben in Kursk?") == "de"
+    assert await service.detect_language("Kursk?", "fr") == "fr"  # too short: the hint decides
+    assert len(seen) == 2 and threading.get_ident() not in seen
+
+
+async def test_without_a_library_the_document_methods_say_so(fake_app):
+    service = AnswerService(fake_app.answerer)
+    with pytest.raises(RuntimeError, match="built without a library"):
+        await service.documents()

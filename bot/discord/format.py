@@ -11,7 +11,8 @@ follows, and code fences are closed and reopened across a split. Only a
 sequence. Sizes are counted in UTF-16 code units, which is never less than
 what Discord counts.
 
-This module decides layout only: it sends nothing and knows no bot.
+This module decides layout only: it sends nothing, knows no bot and imports
+nothing else of `bot.discord`.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.results import Answer, QuoteHit
 from bot.citations import MARKER
 from bot.lexicon import QUOTE_MARKS, SUPPORTED
+from bot.results import Answer, QuoteHit
 
 MESSAGE_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
