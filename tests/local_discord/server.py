@@ -153,7 +153,8 @@ class RateLimits:
         now = time.monotonic()
         if now >= bucket.window_ends:
             bucket.used, bucket.window_ends = 0, now + per
-        reset_after = max(bucket.window_ends - now, 0.0)
+        # Rounded up, so a client that waits exactly this long is never early.
+        reset_after = math.ceil(max(bucket.window_ends - now, 0.0) * 1000) / 1000
         allowed = bucket.used < limit
         if allowed:
             bucket.used += 1
