@@ -23,7 +23,7 @@ from discord.http import Route
 
 from tests.local_discord import DEFAULT_TOKEN, LocalDiscord
 from tests.local_discord import payloads as p
-from tests.local_discord.fixtures import local_discord  # noqa: F401 - the fixture
+from tests.local_discord.fixtures import local_discord_fixture  # noqa: F401 - the fixture
 
 EDIT_ORIGINAL = "/webhooks/{w}/{t}/messages/@original"
 CALLBACK = "/interactions/{i}/{t}/callback"
@@ -36,7 +36,9 @@ class PollView(discord.ui.View):
 
     @discord.ui.button(label="Yes", custom_id="poll:yes")
     async def yes(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.edit_message(content=f"{interaction.user.name} voted yes", view=None)
+        await interaction.response.edit_message(
+            content=f"{interaction.user.name} voted yes", view=None
+        )
 
 
 class SampleBot(commands.Bot):
@@ -135,7 +137,7 @@ async def start(bot: commands.Bot, token: str) -> asyncio.Task[None]:
 
 
 @pytest.fixture
-async def bot(local_discord: LocalDiscord) -> AsyncIterator[SampleBot]:  # noqa: F811
+async def bot(local_discord: LocalDiscord) -> AsyncIterator[SampleBot]:
     async with SampleBot() as client:
         task = await start(client, local_discord.token)
         yield client
@@ -157,7 +159,11 @@ async def test_login_identify_ready_and_guild_create_fill_the_cache(local_discor
     assert all(r.authorized for r in server.requests)
 
     identify = await server.wait_for_identify()
-    assert identify["intents"] == discord.Intents.default().value | p.MESSAGE_CONTENT == bot.intents.value
+    assert (
+        identify["intents"]
+        == discord.Intents.default().value | p.MESSAGE_CONTENT
+        == bot.intents.value
+    )
     assert identify["token"] == DEFAULT_TOKEN
     assert identify["properties"]["browser"] == "discord.py"
     # discord.py asks for zlib transport compression unless zstandard is installed.
@@ -166,8 +172,14 @@ async def test_login_identify_ready_and_guild_create_fill_the_cache(local_discor
     assert conn.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
 
     ops = [(f.direction, f.op, f.t) for f in server.frames][:6]
-    assert ops == [("send", 10, None), ("recv", 1, None), ("send", 11, None), ("recv", 2, None),
-                   ("send", 0, "READY"), ("send", 0, "GUILD_CREATE")]  # fmt: skip
+    assert ops == [
+        ("send", 10, None),
+        ("recv", 1, None),
+        ("send", 11, None),
+        ("recv", 2, None),
+        ("send", 0, "READY"),
+        ("send", 0, "GUILD_CREATE"),
+    ]
 
     assert bot.user.id == server.world.application_id and bot.user.bot
     assert bot.application_id == server.world.application_id
@@ -184,10 +196,16 @@ async def test_login_identify_ready_and_guild_create_fill_the_cache(local_discor
 
 async def test_command_sync_is_recorded_and_echoed_with_ids(local_discord, bot):
     sync = local_discord.requests_to("PUT", "/applications/{a}/commands")[0]
-    assert [(c["name"], c["type"]) for c in sync.json] == [("ask", 1), ("poll", 1), ("slow", 1),
-                                                                  ("summarize", 1), ("Quote", 3)]
-    assert sync.json[0]["options"] == [{"type": 3, "name": "question", "description": "What you want to know",
-                                        "required": True}]  # fmt: skip
+    assert [(c["name"], c["type"]) for c in sync.json] == [
+        ("ask", 1),
+        ("poll", 1),
+        ("slow", 1),
+        ("summarize", 1),
+        ("Quote", 3),
+    ]
+    assert sync.json[0]["options"] == [
+        {"type": 3, "name": "question", "description": "What you want to know", "required": True}
+    ]
     stored = local_discord.world.global_commands
     assert [c.id for c in bot.synced] == [int(c["id"]) for c in stored]
     assert {c["application_id"] for c in stored} == {str(local_discord.world.application_id)}
@@ -204,9 +222,15 @@ async def test_a_message_gets_a_reply_with_a_reference_and_no_ping(local_discord
     reply = await server.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{general}/messages"
     assert reply.json["content"] == f"pong: {server.bot_mention} are you there?"
-    assert reply.json["message_reference"] == {"message_id": int(sent["id"]), "channel_id": general,
-                                               "guild_id": server.world.guild_id}  # fmt: skip
-    assert reply.json["allowed_mentions"] == {"replied_user": False, "parse": ["everyone", "users", "roles"]}
+    assert reply.json["message_reference"] == {
+        "message_id": int(sent["id"]),
+        "channel_id": general,
+        "guild_id": server.world.guild_id,
+    }
+    assert reply.json["allowed_mentions"] == {
+        "replied_user": False,
+        "parse": ["everyone", "users", "roles"],
+    }
     typing = server.requests_to("POST", "/channels/{c}/typing")
     assert [r.path for r in typing] == [f"/channels/{general}/typing"]
     assert typing[0].at < reply.at
@@ -230,7 +254,11 @@ async def test_a_thread_from_a_message(local_discord, bot):
     server = local_discord
     sent = await server.message_from("alice", "?thread")
     created = await server.wait_for_request("POST", "/channels/{c}/messages/{m}/threads")
-    assert created.json == {"name": "Your question", "auto_archive_duration": 1440, "rate_limit_per_user": None}
+    assert created.json == {
+        "name": "Your question",
+        "auto_archive_duration": 1440,
+        "rate_limit_per_user": None,
+    }
     assert created.status == 201 and created.response["id"] == sent["id"]
     post = await server.wait_for_request("POST", f"/channels/{sent['id']}/messages")
     assert post.json["content"] == "Answering here."
@@ -307,8 +335,14 @@ async def test_a_message_context_menu_answers_ephemerally(local_discord, bot):
     target = await server.message_from("alice", "The treaty was signed in 1648.")
     ix = await server.message_command("Quote", target, user="bob")
     ack = await ix.wait_acknowledged()
-    assert ack.json == {"type": 4, "data": {"content": "> The treaty was signed in 1648.", "tts": False,
-                                            "flags": p.FLAG_EPHEMERAL}}  # fmt: skip
+    assert ack.json == {
+        "type": 4,
+        "data": {
+            "content": "> The treaty was signed in 1648.",
+            "tts": False,
+            "flags": p.FLAG_EPHEMERAL,
+        },
+    }
     assert ix.original()["type"] == p.MESSAGE_CONTEXT_MENU_COMMAND
     # Ephemeral messages never reach the gateway.
     assert [f.t for f in server.frames if f.direction == "send"][-1] == "INTERACTION_CREATE"
@@ -318,9 +352,15 @@ async def test_an_interaction_can_be_acknowledged_only_once(local_discord, bot):
     ix = await local_discord.slash_command("poll")
     await ix.wait_acknowledged()
     url = f"{local_discord.api_base}/interactions/{ix.id}/{ix.token}/callback"
-    async with aiohttp.ClientSession() as http, http.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, json={"type": 4, "data": {"content": "again"}}) as resp,
+    ):
         assert resp.status == 400
-        assert await resp.json() == {"message": "Interaction has already been acknowledged.", "code": 40060}
+        assert await resp.json() == {
+            "message": "Interaction has already been acknowledged.",
+            "code": 40060,
+        }
 
 
 async def test_an_answer_after_the_deadline_is_an_unknown_interaction(local_discord, bot):
@@ -344,7 +384,10 @@ async def test_a_429_on_the_edit_is_waited_out_and_retried(local_discord, bot):
     retried = await ix.wait_for_edit()
     (limited,) = fault.hits
     assert limited.status == 429 and limited.response == {
-        "message": "You are being rate limited.", "retry_after": 0.3, "global": False}  # fmt: skip
+        "message": "You are being rate limited.",
+        "retry_after": 0.3,
+        "global": False,
+    }
     assert limited.json == retried.json == {"content": "Answer: When?", "tts": False}
     waited = retried.at - limited.answered_at
     assert 0.3 <= waited < 0.5
@@ -356,9 +399,15 @@ async def test_a_429_on_a_channel_message_edit_is_waited_out_and_retried(local_d
     edit = "/channels/{c}/messages/{m}"
     fault = server.fail_next("PATCH", edit, retry_after=0.25)
     await server.message_from("alice", "?stream")
-    last = await server.wait_for_request("PATCH", edit, where=lambda r: r.json["content"] == "The answer")
+    last = await server.wait_for_request(
+        "PATCH", edit, where=lambda r: r.json["content"] == "The answer"
+    )
     edits = server.requests_to("PATCH", edit)
-    assert [(r.status, r.json["content"]) for r in edits] == [(429, "The"), (200, "The"), (200, "The answer")]
+    assert [(r.status, r.json["content"]) for r in edits] == [
+        (429, "The"),
+        (200, "The"),
+        (200, "The answer"),
+    ]
     assert edits[0] is fault.hits[0]
     assert 0.25 <= edits[1].at - edits[0].answered_at < 0.45
     assert server.world.message(last.response["id"])["content"] == "The answer"
@@ -379,7 +428,9 @@ async def test_a_single_500_is_retried_after_a_second(local_discord, bot):
     server = local_discord
     fault = server.fail_next("POST", CHANNEL_MESSAGES, status=500)
     await server.message_from("alice", "?retry")
-    retried = await server.wait_for_request("POST", CHANNEL_MESSAGES, where=lambda r: r.status == 200)
+    retried = await server.wait_for_request(
+        "POST", CHANNEL_MESSAGES, where=lambda r: r.status == 200
+    )
     (failed,) = fault.hits
     assert failed.status == 500
     # discord.py sleeps 1 + 2 * attempt seconds after a 500, 502, 504 or 524 and
@@ -408,10 +459,14 @@ async def test_a_resumable_close_leads_to_resume_and_replay(local_discord, bot):
     assert not any(f.t == "MESSAGE_CREATE" for f in server.frames)
 
     resume = await server.wait_for_frame("recv", op=6)
-    assert resume.d["seq"] == last_seq and resume.d["session_id"] == server.connections[0].session_id
+    assert (
+        resume.d["seq"] == last_seq and resume.d["session_id"] == server.connections[0].session_id
+    )
     conn = server.connections[1]
     assert conn.path == "/resume" and conn.resumed  # it followed resume_gateway_url
-    replayed = await server.wait_for_frame("send", t="MESSAGE_CREATE", where=lambda f: f.connection == 1)
+    replayed = await server.wait_for_frame(
+        "send", t="MESSAGE_CREATE", where=lambda f: f.connection == 1
+    )
     assert replayed.s == last_seq + 1 and replayed.d["id"] == missed["id"]
     await server.wait_for_frame("send", t="RESUMED")
     await asyncio.wait_for(bot.resumed.wait(), 2)
@@ -443,7 +498,12 @@ async def test_a_wrong_token_is_a_login_failure(local_discord):
         with pytest.raises(discord.LoginFailure):
             await client.login("not-the-token")
     (request,) = local_discord.requests
-    assert (request.method, request.path, request.status, request.authorized) == ("GET", "/users/@me", 401, False)
+    assert (request.method, request.path, request.status, request.authorized) == (
+        "GET",
+        "/users/@me",
+        401,
+        False,
+    )
     assert request.response == {"message": "401: Unauthorized", "code": 0}
     assert len(local_discord.connections) == 0
 

@@ -49,8 +49,16 @@ AUTHENTICATION_FAILED, ALREADY_AUTHENTICATED, INVALID_SEQ, RATE_LIMITED = 4004, 
 SESSION_TIMED_OUT, INVALID_SHARD, SHARDING_REQUIRED, INVALID_API_VERSION = 4009, 4010, 4011, 4012
 INVALID_INTENTS, DISALLOWED_INTENTS = 4013, 4014
 # After these Discord will not accept a RESUME of the session.
-NOT_RESUMABLE = {AUTHENTICATION_FAILED, INVALID_SEQ, SESSION_TIMED_OUT, INVALID_SHARD,
-                 SHARDING_REQUIRED, INVALID_API_VERSION, INVALID_INTENTS, DISALLOWED_INTENTS}  # fmt: skip
+NOT_RESUMABLE = {
+    AUTHENTICATION_FAILED,
+    INVALID_SEQ,
+    SESSION_TIMED_OUT,
+    INVALID_SHARD,
+    SHARDING_REQUIRED,
+    INVALID_API_VERSION,
+    INVALID_INTENTS,
+    DISALLOWED_INTENTS,
+}
 
 # Which intent an event needs (guild events only; this server has no DMs).
 EVENT_INTENTS = {
@@ -160,9 +168,19 @@ class Gateway:
 
     def record(self, conn: Connection, direction: str, payload: Any, size: int) -> None:
         d = payload if isinstance(payload, dict) else {}
-        self.frames.append(Frame(index=len(self.frames), connection=conn.info.id, direction=direction,
-                                 op=d.get("op"), t=d.get("t"), s=d.get("s"), d=d.get("d"),
-                                 at=time.monotonic(), wire_bytes=size))  # fmt: skip
+        self.frames.append(
+            Frame(
+                index=len(self.frames),
+                connection=conn.info.id,
+                direction=direction,
+                op=d.get("op"),
+                t=d.get("t"),
+                s=d.get("s"),
+                d=d.get("d"),
+                at=time.monotonic(),
+                wire_bytes=size,
+            )
+        )
 
     # -- the websocket handler ------------------------------------------------------------
 
@@ -170,8 +188,13 @@ class Gateway:
         ws = web.WebSocketResponse(max_msg_size=0, autoclose=True)
         await ws.prepare(request)
         query = dict(request.query)
-        info = ConnectionInfo(id=len(self.connections), path=request.path, query=query,
-                              compress=query.get("compress"), opened_at=time.monotonic())  # fmt: skip
+        info = ConnectionInfo(
+            id=len(self.connections),
+            path=request.path,
+            query=query,
+            compress=query.get("compress"),
+            opened_at=time.monotonic(),
+        )
         self.connections.append(info)
         conn = Connection(self, ws, info)
         self._live[info.id] = conn
@@ -205,9 +228,17 @@ class Gateway:
         ):
             await conn.close(UNKNOWN_ERROR, f"Unsupported compression {conn.info.compress}")
             return
-        await conn.send({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms,
-                                            "_trace": ["[\"local-discord\",{}]"]},
-                         "s": None, "t": None})  # fmt: skip
+        await conn.send(
+            {
+                "op": HELLO,
+                "d": {
+                    "heartbeat_interval": self.heartbeat_interval_ms,
+                    "_trace": ['["local-discord",{}]'],
+                },
+                "s": None,
+                "t": None,
+            }
+        )
         async for msg in conn.ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break
@@ -280,8 +311,10 @@ class Gateway:
             "presences": [],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": ["local"],
-            "application": {"id": str(self.world.application_id),
-                            "flags": p.application_flags(self.world.privileged_intents)},  # fmt: skip
+            "application": {
+                "id": str(self.world.application_id),
+                "flags": p.application_flags(self.world.privileged_intents),
+            },
             "_trace": ['["local-discord",{}]'],
         }
         if shard is not None:
@@ -290,7 +323,9 @@ class Gateway:
         if session.intents & p.GUILDS:
             for _ in self._guild_ids(session):
                 with_members = bool(session.intents & p.GUILD_MEMBERS)
-                await self._dispatch_to(session, "GUILD_CREATE", self.world.guild_create(with_members=with_members))
+                await self._dispatch_to(
+                    session, "GUILD_CREATE", self.world.guild_create(with_members=with_members)
+                )
         return True
 
     def _guild_ids(self, session: Session) -> list[int]:
@@ -305,7 +340,12 @@ class Gateway:
             await conn.close(AUTHENTICATION_FAILED, "Authentication failed.")
             return False
         seq = d.get("seq")
-        if session is None or not session.resumable or not isinstance(seq, int) or seq > session.seq:
+        if (
+            session is None
+            or not session.resumable
+            or not isinstance(seq, int)
+            or seq > session.seq
+        ):
             await conn.send({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
             return True
         old = session.connection
@@ -324,14 +364,22 @@ class Gateway:
     async def _members_chunk(self, session: Session, d: Json) -> None:
         wanted = {str(u) for u in d.get("user_ids") or []}
         query = (d.get("query") or "").lower()
-        members = [m for m in self.world.members.values()
-                   if (not wanted or m["user"]["id"] in wanted)
-                   and m["user"]["username"].lower().startswith(query)]  # fmt: skip
+        members = [
+            m
+            for m in self.world.members.values()
+            if (not wanted or m["user"]["id"] in wanted)
+            and m["user"]["username"].lower().startswith(query)
+        ]
         limit = d.get("limit") or 0
         if limit:
             members = members[:limit]
-        chunk: Json = {"guild_id": str(self.world.guild_id), "members": copy.deepcopy(members),
-                       "chunk_index": 0, "chunk_count": 1, "not_found": []}  # fmt: skip
+        chunk: Json = {
+            "guild_id": str(self.world.guild_id),
+            "members": copy.deepcopy(members),
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
         if d.get("nonce"):
             chunk["nonce"] = d["nonce"]
         if d.get("presences"):
@@ -344,7 +392,10 @@ class Gateway:
         needed = EVENT_INTENTS.get(event, 0)
         if needed and not session.intents & needed:
             return None
-        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & p.MESSAGE_CONTENT:
+        if (
+            event in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
+            and not session.intents & p.MESSAGE_CONTENT
+        ):
             bot_id = str(self.world.application_id)
             author = (data.get("author") or {}).get("id")
             mentioned = any(u.get("id") == bot_id for u in data.get("mentions") or [])
@@ -373,7 +424,9 @@ class Gateway:
         """Send an event to every live session; it is kept for replay if one is disconnected."""
         sessions = self.live_sessions()
         if not sessions:
-            raise RuntimeError(f"no gateway session to dispatch {event} to; has the bot identified?")
+            raise RuntimeError(
+                f"no gateway session to dispatch {event} to; has the bot identified?"
+            )
         seqs = []
         for session in sessions:
             seq = await self._dispatch_to(session, event, copy.deepcopy(data))
@@ -393,7 +446,7 @@ class Gateway:
             await conn.close(code, "Closed by the test")
 
     async def send_op(self, op: int, d: Any = None) -> None:
-        """Send a raw opcode (RECONNECT, INVALID_SESSION, HEARTBEAT) to every identified connection."""
+        """Send a raw opcode (RECONNECT, INVALID_SESSION...) to every identified connection."""
         for conn in list(self._live.values()):
             if conn.session is not None:
                 if op == INVALID_SESSION and not d:

@@ -72,10 +72,17 @@ SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
 
 EVERYONE_PERMISSIONS = (
-    ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
-    | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS | CREATE_PUBLIC_THREADS
-    | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS
-)  # fmt: skip
+    ADD_REACTIONS
+    | VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | USE_APPLICATION_COMMANDS
+    | CREATE_PUBLIC_THREADS
+    | CREATE_PRIVATE_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
 MODERATOR_PERMISSIONS = MANAGE_MESSAGES | MANAGE_THREADS | MENTION_EVERYONE
 
 # -- channel, message, interaction enums --
@@ -124,7 +131,8 @@ COMPONENT_BUTTON = 2
 COMPONENT_STRING_SELECT = 3
 COMPONENT_TEXT_INPUT = 4
 
-# Interaction callback types (https://discord.com/developers/docs/interactions/receiving-and-responding)
+# Interaction callback types
+# (https://discord.com/developers/docs/interactions/receiving-and-responding)
 CALLBACK_PONG = 1
 CALLBACK_CHANNEL_MESSAGE = 4
 CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
@@ -149,18 +157,22 @@ class Snowflakes:
         with self._lock:
             ms = max(int(time.time() * 1000), self._last)
             self._last = ms
-            return ((ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 12) | (next(self._increment) & 0xFFF)
+            return (
+                ((ms - DISCORD_EPOCH_MS) << 22)
+                | (self._worker << 12)
+                | (next(self._increment) & 0xFFF)
+            )
 
 
 def snowflake_time(snowflake: int | str) -> dt.datetime:
     ms = (int(snowflake) >> 22) + DISCORD_EPOCH_MS
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def iso(moment: dt.datetime | None = None) -> str:
     """An ISO 8601 timestamp as Discord writes it: microseconds and +00:00."""
-    moment = moment or dt.datetime.now(dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    moment = moment or dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def interaction_token() -> str:
@@ -214,7 +226,9 @@ def role(
     return payload
 
 
-def member(user_payload: Json, *, roles: list[int], joined_at: str, nick: str | None = None) -> Json:
+def member(
+    user_payload: Json, *, roles: list[int], joined_at: str, nick: str | None = None
+) -> Json:
     return {
         "user": user_payload,
         "nick": nick,
@@ -447,8 +461,15 @@ def message(
     return payload
 
 
-def attachment(attachment_id: int, channel_id: int, filename: str, data: bytes, *,
-               content_type: str | None, description: str | None = None) -> Json:  # fmt: skip
+def attachment(
+    attachment_id: int,
+    channel_id: int,
+    filename: str,
+    data: bytes,
+    *,
+    content_type: str | None,
+    description: str | None = None,
+) -> Json:
     url = f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}"
     payload: Json = {
         "id": str(attachment_id),
@@ -514,8 +535,13 @@ def interaction(
     return payload
 
 
-def interaction_metadata(interaction_payload: Json, user_payload: Json, *, name: str | None = None,
-                         interacted_message_id: str | None = None) -> Json:  # fmt: skip
+def interaction_metadata(
+    interaction_payload: Json,
+    user_payload: Json,
+    *,
+    name: str | None = None,
+    interacted_message_id: str | None = None,
+) -> Json:
     """What a message created by an interaction carries about it."""
     payload: Json = {
         "id": interaction_payload["id"],

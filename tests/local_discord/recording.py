@@ -28,7 +28,9 @@ def compile_route(pattern: str) -> re.Pattern[str]:
     either the template or a concrete path.
     """
     parts = re.split(r"(\{[^}/]+\})", pattern)
-    regex = "".join("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts)
+    regex = "".join(
+        "[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts
+    )
     return re.compile(f"^{regex}$")
 
 
@@ -158,7 +160,9 @@ class Log(Generic[T]):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 seen = ", ".join(repr(i) for i in self.items[-8:]) or "nothing"
-                raise AssertionError(f"timed out after {timeout:.2f}s waiting for {what}; last seen: {seen}")
+                raise AssertionError(
+                    f"timed out after {timeout:.2f}s waiting for {what}; last seen: {seen}"
+                )
             waiter = loop.create_future()
             self._waiters.add(waiter)
             try:

@@ -24,7 +24,6 @@ route as strict as Discord's), and 429s are answered itself when exceeded.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import hashlib
@@ -34,7 +33,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -173,8 +172,11 @@ def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Respon
     # 'application/json' (no charset), so it is set by hand.
     if body is None:
         return web.Response(status=status, headers=headers)
-    return web.Response(status=status, body=json.dumps(body).encode(),
-                        headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+    return web.Response(
+        status=status,
+        body=json.dumps(body).encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
 
 class LocalDiscord:
@@ -195,10 +197,17 @@ class LocalDiscord:
         self.token = token
         self.host = host
         self.port = port
-        self.world = World(bot_name=bot_name, privileged_intents=privileged_intents,
-                           interaction_deadline_s=interaction_deadline_s)  # fmt: skip
-        self.gateway = gw.Gateway(self.world, token=token, resume_url=lambda: self.resume_gateway_url,
-                                  heartbeat_interval_ms=heartbeat_interval_ms)  # fmt: skip
+        self.world = World(
+            bot_name=bot_name,
+            privileged_intents=privileged_intents,
+            interaction_deadline_s=interaction_deadline_s,
+        )
+        self.gateway = gw.Gateway(
+            self.world,
+            token=token,
+            resume_url=lambda: self.resume_gateway_url,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+        )
         self.requests: Log[RecordedRequest] = Log()
         self.faults: list[Fault] = []
         self.rate_limits = RateLimits(*rate_limit)
@@ -208,7 +217,7 @@ class LocalDiscord:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> LocalDiscord:
+    async def start(self) -> Self:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/resume", self.gateway.handle)
@@ -227,7 +236,7 @@ class LocalDiscord:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> LocalDiscord:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -265,7 +274,9 @@ class LocalDiscord:
     def unknown_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.route is None]
 
-    def requests_to(self, method: str | None = None, route: str | None = None) -> list[RecordedRequest]:
+    def requests_to(
+        self, method: str | None = None, route: str | None = None
+    ) -> list[RecordedRequest]:
         return [r for r in self.requests if r.matches(method, route)]
 
     async def wait_for_request(
@@ -282,8 +293,9 @@ class LocalDiscord:
         def match(r: RecordedRequest) -> bool:
             return r.status is not None and r.matches(method, route) and (where is None or where(r))
 
-        return await self.requests.wait_for(match, timeout=timeout, start=start,
-                                            what=f"{method or '*'} {route or '*'}")  # fmt: skip
+        return await self.requests.wait_for(
+            match, timeout=timeout, start=start, what=f"{method or '*'} {route or '*'}"
+        )
 
     async def wait_for_frame(
         self,
@@ -296,11 +308,16 @@ class LocalDiscord:
         timeout: float = 5.0,
     ) -> Frame:
         def match(f: Frame) -> bool:
-            return (f.direction == direction and (op is None or f.op == op) and (t is None or f.t == t)
-                    and (where is None or where(f)))  # fmt: skip
+            return (
+                f.direction == direction
+                and (op is None or f.op == op)
+                and (t is None or f.t == t)
+                and (where is None or where(f))
+            )
 
-        return await self.frames.wait_for(match, timeout=timeout, start=start,
-                                          what=f"{direction} frame op={op} t={t}")  # fmt: skip
+        return await self.frames.wait_for(
+            match, timeout=timeout, start=start, what=f"{direction} frame op={op} t={t}"
+        )
 
     async def wait_for_identify(self, *, timeout: float = 5.0) -> Json:
         """The IDENTIFY payload the client sent (its `intents`, `properties`, `shard`...)."""
@@ -339,9 +356,13 @@ class LocalDiscord:
         """A user posts a message; the bot gets MESSAGE_CREATE. Returns the stored message."""
         body: Json = {"content": content, "embeds": embeds or []}
         if reply_to is not None:
-            body["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"]}
-        message = self.world.create_message(self.world.channel(channel)["id"], body, [],
-                                            author_id=self.world.user_id(author))  # fmt: skip
+            body["message_reference"] = {
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+            }
+        message = self.world.create_message(
+            self.world.channel(channel)["id"], body, [], author_id=self.world.user_id(author)
+        )
         await self.dispatch("MESSAGE_CREATE", self.world.for_gateway(message))
         return message
 
@@ -367,15 +388,23 @@ class LocalDiscord:
         leaf = self._options(options or {}, definitions, resolved)
         for sub, kind in reversed(chain):
             leaf = [{"name": sub, "type": kind, "options": leaf}]
-        data: Json = {"id": command["id"] if command else str(self.world.ids.next()), "name": root,
-                      "type": p.COMMAND_CHAT_INPUT, "options": leaf}  # fmt: skip
+        data: Json = {
+            "id": command["id"] if command else str(self.world.ids.next()),
+            "name": root,
+            "type": p.COMMAND_CHAT_INPUT,
+            "options": leaf,
+        }
         if resolved:
             data["resolved"] = resolved
         if command is not None and "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(p.INTERACTION_APPLICATION_COMMAND, data, user=user, channel=channel)
+        return await self._interact(
+            p.INTERACTION_APPLICATION_COMMAND, data, user=user, channel=channel
+        )
 
-    def _options(self, values: dict[str, Any], definitions: list[Json], resolved: Json) -> list[Json]:
+    def _options(
+        self, values: dict[str, Any], definitions: list[Json], resolved: Json
+    ) -> list[Json]:
         out = []
         for key, value in values.items():
             definition = next((o for o in definitions if o["name"] == key), None)
@@ -401,9 +430,16 @@ class LocalDiscord:
                 target = self.world.channel(value)
                 value = target["id"]
                 perms = str(self.world.member_permissions(self.world.application_id))
-                resolved.setdefault("channels", {})[value] = {**copy.deepcopy(target), "permissions": perms}
+                resolved.setdefault("channels", {})[value] = {
+                    **copy.deepcopy(target),
+                    "permissions": perms,
+                }
             elif kind == p.OPTION_ROLE:
-                rid = self.world.role_id(value) if isinstance(value, str) and not value.isdigit() else int(value)
+                rid = (
+                    self.world.role_id(value)
+                    if isinstance(value, str) and not value.isdigit()
+                    else int(value)
+                )
                 value = str(rid)
                 resolved.setdefault("roles", {})[value] = copy.deepcopy(self.world.roles[rid])
             out.append({"name": key, "type": kind, "value": value})
@@ -421,36 +457,62 @@ class LocalDiscord:
         }
         if command is not None and "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(p.INTERACTION_APPLICATION_COMMAND, data, user=user,
-                                    channel=int(target["channel_id"]))  # fmt: skip
+        return await self._interact(
+            p.INTERACTION_APPLICATION_COMMAND, data, user=user, channel=int(target["channel_id"])
+        )
 
-    async def user_command(self, name: str, target: str, *, user: str = "alice",
-                           channel: str | int = "general") -> Interaction:  # fmt: skip
+    async def user_command(
+        self, name: str, target: str, *, user: str = "alice", channel: str | int = "general"
+    ) -> Interaction:
         """A user picks the user context-menu command `name` on member `target`."""
         command = self.world.find_command(name, p.COMMAND_USER)
         resolved: Json = {}
         self._options({"target": target}, [{"name": "target", "type": p.OPTION_USER}], resolved)
         target_id = self.world.user(target)["id"]
-        data: Json = {"id": command["id"] if command else str(self.world.ids.next()), "name": name,
-                      "type": p.COMMAND_USER, "target_id": target_id, "resolved": resolved}  # fmt: skip
+        data: Json = {
+            "id": command["id"] if command else str(self.world.ids.next()),
+            "name": name,
+            "type": p.COMMAND_USER,
+            "target_id": target_id,
+            "resolved": resolved,
+        }
         if command is not None and "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(p.INTERACTION_APPLICATION_COMMAND, data, user=user, channel=channel)
+        return await self._interact(
+            p.INTERACTION_APPLICATION_COMMAND, data, user=user, channel=channel
+        )
 
-    async def click_button(self, message: Json | int | str, custom_id: str, *, user: str = "alice") -> Interaction:
+    async def click_button(
+        self, message: Json | int | str, custom_id: str, *, user: str = "alice"
+    ) -> Interaction:
         """A user presses the button `custom_id` on a message the bot sent."""
         msg = self._component_message(message, custom_id)
         data = {"custom_id": custom_id, "component_type": p.COMPONENT_BUTTON}
-        return await self._interact(p.INTERACTION_MESSAGE_COMPONENT, data, user=user,
-                                    channel=int(msg["channel_id"]), message=msg)  # fmt: skip
+        return await self._interact(
+            p.INTERACTION_MESSAGE_COMPONENT,
+            data,
+            user=user,
+            channel=int(msg["channel_id"]),
+            message=msg,
+        )
 
-    async def select(self, message: Json | int | str, custom_id: str, values: list[str], *,
-                     user: str = "alice") -> Interaction:  # fmt: skip
+    async def select(
+        self, message: Json | int | str, custom_id: str, values: list[str], *, user: str = "alice"
+    ) -> Interaction:
         """A user picks `values` in the string select `custom_id`."""
         msg = self._component_message(message, custom_id)
-        data = {"custom_id": custom_id, "component_type": p.COMPONENT_STRING_SELECT, "values": values}
-        return await self._interact(p.INTERACTION_MESSAGE_COMPONENT, data, user=user,
-                                    channel=int(msg["channel_id"]), message=msg)  # fmt: skip
+        data = {
+            "custom_id": custom_id,
+            "component_type": p.COMPONENT_STRING_SELECT,
+            "values": values,
+        }
+        return await self._interact(
+            p.INTERACTION_MESSAGE_COMPONENT,
+            data,
+            user=user,
+            channel=int(msg["channel_id"]),
+            message=msg,
+        )
 
     async def submit_modal(self, opened_by: Interaction, values: dict[str, str]) -> Interaction:
         """The user who got the modal fills its text inputs (`custom_id` -> text) and submits."""
@@ -463,16 +525,24 @@ class LocalDiscord:
             kind = component.get("type")
             if kind == p.COMPONENT_TEXT_INPUT:
                 missing.discard(component["custom_id"])
-                out = {"type": kind, "custom_id": component["custom_id"],
-                       "value": values.get(component["custom_id"], component.get("value") or "")}  # fmt: skip
+                out = {
+                    "type": kind,
+                    "custom_id": component["custom_id"],
+                    "value": values.get(component["custom_id"], component.get("value") or ""),
+                }
                 if "id" in component:
                     out["id"] = component["id"]
                 return out
             if kind == p.COMPONENT_ACTION_ROW:
-                return {"type": kind, "components": [c for c in map(fill, component["components"]) if c]}
+                return {
+                    "type": kind,
+                    "components": [c for c in map(fill, component["components"]) if c],
+                }
             if "component" in component:  # a Label (type 18) wrapping one input
                 inner = fill(component["component"])
-                return {"type": kind, "id": component.get("id"), "component": inner} if inner else None
+                return (
+                    {"type": kind, "id": component.get("id"), "component": inner} if inner else None
+                )
             return None
 
         components = [c for c in map(fill, modal.get("components") or []) if c]
@@ -481,26 +551,42 @@ class LocalDiscord:
         origin = opened_by.payload
         data = {"custom_id": modal["custom_id"], "components": components}
         user = self.world.user(origin["member"]["user"]["id"])["username"]
-        return await self._interact(p.INTERACTION_MODAL_SUBMIT, data, user=user,
-                                    channel=int(origin["channel_id"]), message=origin.get("message"))  # fmt: skip
+        return await self._interact(
+            p.INTERACTION_MODAL_SUBMIT,
+            data,
+            user=user,
+            channel=int(origin["channel_id"]),
+            message=origin.get("message"),
+        )
 
     def _component_message(self, message: Json | int | str, custom_id: str) -> Json:
         mid = message["id"] if isinstance(message, dict) else message
         msg = self.world.message(mid)
 
         def walk(components: list[Json]) -> bool:
-            return any(c.get("custom_id") == custom_id or walk(c.get("components") or [])
-                       or (c.get("accessory") or {}).get("custom_id") == custom_id
-                       for c in components)  # fmt: skip
+            return any(
+                c.get("custom_id") == custom_id
+                or walk(c.get("components") or [])
+                or (c.get("accessory") or {}).get("custom_id") == custom_id
+                for c in components
+            )
 
         if not walk(msg.get("components") or []):
-            raise AssertionError(f"message {mid} has no component {custom_id!r}: {msg.get('components')}")
+            raise AssertionError(
+                f"message {mid} has no component {custom_id!r}: {msg.get('components')}"
+            )
         return msg
 
-    async def _interact(self, type: int, data: Json, *, user: str, channel: str | int,
-                        message: Json | None = None) -> Interaction:  # fmt: skip
-        state = self.world.new_interaction(type, data, user_id=self.world.user_id(user),
-                                           channel_id=self.world.channel(channel)["id"], message=message)  # fmt: skip
+    async def _interact(
+        self, type: int, data: Json, *, user: str, channel: str | int, message: Json | None = None
+    ) -> Interaction:
+        state = self.world.new_interaction(
+            type,
+            data,
+            user_id=self.world.user_id(user),
+            channel_id=self.world.channel(channel)["id"],
+            message=message,
+        )
         await self.dispatch("INTERACTION_CREATE", state.payload)
         return Interaction(self, state)
 
@@ -531,7 +617,9 @@ class LocalDiscord:
         """Make a route's bucket `limit` requests per `per` seconds (Discord: 5 edits per 5 s)."""
         self.rate_limits.set(method, route, limit, per)
 
-    async def close_gateway(self, code: int = gw.UNKNOWN_ERROR, *, resumable: bool | None = None) -> None:
+    async def close_gateway(
+        self, code: int = gw.UNKNOWN_ERROR, *, resumable: bool | None = None
+    ) -> None:
         """Close the bot's websocket; 4000 (the default) lets it RESUME."""
         await self.gateway.close(code, resumable=resumable)
 
@@ -545,10 +633,14 @@ class LocalDiscord:
 
     # -- REST plumbing --------------------------------------------------------------------
 
-    def _route(self, method: str, template: str, handler: Handler, *, bot_auth: bool = True) -> None:
+    def _route(
+        self, method: str, template: str, handler: Handler, *, bot_auth: bool = True
+    ) -> None:
         self._routes.append((method, template, handler, bot_auth))
 
-    def _match(self, method: str, path: str) -> tuple[str | None, Handler | None, bool, dict[str, str], bool]:
+    def _match(
+        self, method: str, path: str
+    ) -> tuple[str | None, Handler | None, bool, dict[str, str], bool]:
         """(template, handler, needs bot auth, params, path known for another method)."""
         path_known = False
         for m, template, handler, bot_auth in self._routes:
@@ -559,7 +651,9 @@ class LocalDiscord:
                 path_known = True
                 continue
             names = [seg[1:-1] for seg in template.split("/") if seg.startswith("{")]
-            values = [seg for seg, t in zip(path.split("/"), template.split("/")) if t.startswith("{")]
+            values = [
+                seg for seg, t in zip(path.split("/"), template.split("/")) if t.startswith("{")
+            ]
             return template, handler, bot_auth, dict(zip(names, values)), path_known
         return None, None, False, {}, path_known
 
@@ -572,8 +666,14 @@ class LocalDiscord:
                 if part.name == "payload_json":
                     payload = json.loads(data)
                 else:
-                    files.append(UploadedFile(field=part.name or "", filename=part.filename or "",
-                                              content_type=part.headers.get("Content-Type"), data=data))  # fmt: skip
+                    files.append(
+                        UploadedFile(
+                            field=part.name or "",
+                            filename=part.filename or "",
+                            content_type=part.headers.get("Content-Type"),
+                            data=data,
+                        )
+                    )
             return payload, files
         raw = await request.read()
         if not raw:
@@ -585,16 +685,26 @@ class LocalDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         received = time.monotonic()
-        path = request.path[len(API_PREFIX):]
+        path = request.path[len(API_PREFIX) :]
         method = request.method.upper()
         template, handler, bot_auth, params, path_known = self._match(method, path)
         body, files = await self._read_body(request)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
-        record = self.requests.append(RecordedRequest(
-            index=len(self.requests), method=method, path=path, query=dict(request.query),
-            route=template, params=params, json=body, files=files,
-            content_type=request.content_type, authorized=authorized, at=received,
-        ))  # fmt: skip
+        record = self.requests.append(
+            RecordedRequest(
+                index=len(self.requests),
+                method=method,
+                path=path,
+                query=dict(request.query),
+                route=template,
+                params=params,
+                json=body,
+                files=files,
+                content_type=request.content_type,
+                authorized=authorized,
+                at=received,
+            )
+        )
         headers = {"Via": "1.1 google"}
         try:
             reply = await self._answer(record, handler, bot_auth, path_known, headers)
@@ -603,12 +713,22 @@ class LocalDiscord:
         except Exception:  # a bug in this server: answer like Discord would, and say so
             log.exception("local Discord failed on %s %s", method, path)
             reply = Reply(500, p.error(0, "500: Internal Server Error"))
-        record.status, record.response, record.answered_at = reply.status, reply.body, time.monotonic()
+        record.status, record.response, record.answered_at = (
+            reply.status,
+            reply.body,
+            time.monotonic(),
+        )
         self.requests.changed()
         return json_response(reply.status, reply.body, headers)
 
-    async def _answer(self, record: RecordedRequest, handler: Handler | None, bot_auth: bool,
-                      path_known: bool, headers: dict[str, str]) -> Reply:  # fmt: skip
+    async def _answer(
+        self,
+        record: RecordedRequest,
+        handler: Handler | None,
+        bot_auth: bool,
+        path_known: bool,
+        headers: dict[str, str],
+    ) -> Reply:
         if handler is None:
             if path_known:
                 return Reply(405, p.error(0, "405: Method Not Allowed"))
@@ -617,7 +737,12 @@ class LocalDiscord:
             return Reply(401, p.error(0, "401: Unauthorized"))
         for name, value in record.params.items():
             if name.endswith("_id") and not value.isdigit():
-                return Reply(400, p.invalid_form_body(name, "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.'))
+                return Reply(
+                    400,
+                    p.invalid_form_body(
+                        name, "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.'
+                    ),
+                )
         fault = next((f for f in self.faults if f.matches(record)), None)
         if fault is not None:
             fault.hits.append(record)
@@ -627,14 +752,24 @@ class LocalDiscord:
         headers.update(limit_headers)
         if not allowed:
             record.fault = "429 (rate limit)"
-            headers.update({"Retry-After": str(math.ceil(reset_after)), "X-RateLimit-Scope": "user"})
-            return Reply(429, {"message": "You are being rate limited.", "retry_after": round(reset_after, 3),
-                               "global": False})  # fmt: skip
+            headers.update(
+                {"Retry-After": str(math.ceil(reset_after)), "X-RateLimit-Scope": "user"}
+            )
+            return Reply(
+                429,
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": round(reset_after, 3),
+                    "global": False,
+                },
+            )
         return await handler(Call(record))
 
     def _fault_reply(self, fault: Fault, record: RecordedRequest, headers: dict[str, str]) -> Reply:
         if fault.status != 429:
-            default = p.error(0, f"{fault.status}: {'Internal Server Error' if fault.status == 500 else 'Error'}")
+            default = p.error(
+                0, f"{fault.status}: {'Internal Server Error' if fault.status == 500 else 'Error'}"
+            )
             return Reply(fault.status, fault.body or default)
         is_global = fault.scope == "global"
         headers["Retry-After"] = str(math.ceil(fault.retry_after))
@@ -643,15 +778,20 @@ class LocalDiscord:
             headers["X-RateLimit-Global"] = "true"
         else:
             name = f"{record.method} {record.route}"
-            headers.update({
-                "X-RateLimit-Limit": "5",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
-                "X-RateLimit-Reset-After": f"{fault.retry_after:.3f}",
-                "X-RateLimit-Bucket": RateLimits.bucket_hash(name),
-            })  # fmt: skip
-        body = fault.body or {"message": "You are being rate limited.", "retry_after": fault.retry_after,
-                              "global": is_global}  # fmt: skip
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
+                    "X-RateLimit-Reset-After": f"{fault.retry_after:.3f}",
+                    "X-RateLimit-Bucket": RateLimits.bucket_hash(name),
+                }
+            )
+        body = fault.body or {
+            "message": "You are being rate limited.",
+            "retry_after": fault.retry_after,
+            "global": is_global,
+        }
         return Reply(429, body)
 
     # -- REST routes ----------------------------------------------------------------------
@@ -676,12 +816,29 @@ class LocalDiscord:
         r("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message)
         r("PATCH", "/channels/{channel_id}/messages/{message_id}", self._patch_message)
         r("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message)
-        r("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._put_reaction)
-        r("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._delete_reaction)
+        r(
+            "PUT",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            self._put_reaction,
+        )
+        r(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            self._delete_reaction,
+        )
         r("POST", "/channels/{channel_id}/typing", self._post_typing)
-        r("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._post_thread_from_message)
+        r(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/threads",
+            self._post_thread_from_message,
+        )
         r("POST", "/channels/{channel_id}/threads", self._post_thread)
-        r("POST", "/interactions/{webhook_id}/{webhook_token}/callback", self._post_callback, bot_auth=False)
+        r(
+            "POST",
+            "/interactions/{webhook_id}/{webhook_token}/callback",
+            self._post_callback,
+            bot_auth=False,
+        )
         original = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
         r("GET", original, self._get_webhook_message, bot_auth=False)
         r("PATCH", original, self._patch_webhook_message, bot_auth=False)
@@ -705,8 +862,19 @@ class LocalDiscord:
         return Reply(200, {"url": self.gateway_url})
 
     async def _get_gateway_bot(self, call: Call) -> Reply:
-        return Reply(200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}})  # fmt: skip
+        return Reply(
+            200,
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": 1,
+                },
+            },
+        )
 
     async def _get_application(self, call: Call) -> Reply:
         return Reply(200, self.world.application_info())
@@ -722,7 +890,11 @@ class LocalDiscord:
 
     async def _get_commands(self, call: Call) -> Reply:
         guild_id = self._check_application(call)
-        commands = self.world.global_commands if guild_id is None else self.world.guild_commands.get(guild_id, [])
+        commands = (
+            self.world.global_commands
+            if guild_id is None
+            else self.world.guild_commands.get(guild_id, [])
+        )
         return Reply(200, copy.deepcopy(commands))
 
     async def _put_commands(self, call: Call) -> Reply:
@@ -733,9 +905,20 @@ class LocalDiscord:
         if call.params["guild_id"] != str(self.world.guild_id):
             raise unknown("Guild", 10004)
         guild = self.world.guild_create(with_members=False)
-        for key in ("joined_at", "large", "unavailable", "member_count", "voice_states", "members",
-                    "channels", "threads", "presences", "stage_instances", "guild_scheduled_events",
-                    "soundboard_sounds"):  # fmt: skip
+        for key in (
+            "joined_at",
+            "large",
+            "unavailable",
+            "member_count",
+            "voice_states",
+            "members",
+            "channels",
+            "threads",
+            "presences",
+            "stage_instances",
+            "guild_scheduled_events",
+            "soundboard_sounds",
+        ):
             guild.pop(key, None)
         return Reply(200, guild)
 
@@ -765,8 +948,9 @@ class LocalDiscord:
         return Reply(200, self.world.message(call.params["message_id"], call.params["channel_id"]))
 
     async def _post_message(self, call: Call) -> Reply:
-        message = self.world.create_message(call.params["channel_id"], call.body, call.files,
-                                            author_id=self.world.application_id)  # fmt: skip
+        message = self.world.create_message(
+            call.params["channel_id"], call.body, call.files, author_id=self.world.application_id
+        )
         await self._announce("MESSAGE_CREATE", message)
         return Reply(200, message)
 
@@ -789,16 +973,25 @@ class LocalDiscord:
         emoji = call.params["emoji"]
         reactions = message.setdefault("reactions", [])
         if not any(r["emoji"]["name"] == emoji and r["me"] for r in reactions):
-            reactions.append({"emoji": {"id": None, "name": emoji}, "count": 1, "me": True,
-                              "count_details": {"burst": 0, "normal": 1}, "burst_colors": [],
-                              "me_burst": False, "burst_count": 0})  # fmt: skip
+            reactions.append(
+                {
+                    "emoji": {"id": None, "name": emoji},
+                    "count": 1,
+                    "me": True,
+                    "count_details": {"burst": 0, "normal": 1},
+                    "burst_colors": [],
+                    "me_burst": False,
+                    "burst_count": 0,
+                }
+            )
         return NO_CONTENT
 
     async def _delete_reaction(self, call: Call) -> Reply:
         message = self.world.message(call.params["message_id"], call.params["channel_id"])
         emoji = call.params["emoji"]
-        message["reactions"] = [r for r in message.get("reactions", [])
-                                if not (r["emoji"]["name"] == emoji and r["me"])]  # fmt: skip
+        message["reactions"] = [
+            r for r in message.get("reactions", []) if not (r["emoji"]["name"] == emoji and r["me"])
+        ]
         return NO_CONTENT
 
     async def _post_typing(self, call: Call) -> Reply:
@@ -806,13 +999,18 @@ class LocalDiscord:
         return NO_CONTENT
 
     async def _post_thread_from_message(self, call: Call) -> Reply:
-        thread = self.world.create_thread(call.params["channel_id"], call.body,
-                                          message_id=int(call.params["message_id"]),
-                                          owner_id=self.world.application_id)  # fmt: skip
+        thread = self.world.create_thread(
+            call.params["channel_id"],
+            call.body,
+            message_id=int(call.params["message_id"]),
+            owner_id=self.world.application_id,
+        )
         return await self._thread_created(thread)
 
     async def _post_thread(self, call: Call) -> Reply:
-        thread = self.world.create_thread(call.params["channel_id"], call.body, owner_id=self.world.application_id)
+        thread = self.world.create_thread(
+            call.params["channel_id"], call.body, owner_id=self.world.application_id
+        )
         return await self._thread_created(thread)
 
     async def _thread_created(self, thread: Json) -> Reply:
@@ -831,18 +1029,29 @@ class LocalDiscord:
         world = self.world
         message: Json | None = None
         if kind == p.CALLBACK_CHANNEL_MESSAGE:
-            message = world.create_message(ix.channel_id, data, call.files, author_id=world.application_id,
-                                           type=world.interaction_type_for_message(ix), webhook=True,
-                                           interaction=ix)  # fmt: skip
+            message = world.create_message(
+                ix.channel_id,
+                data,
+                call.files,
+                author_id=world.application_id,
+                type=world.interaction_type_for_message(ix),
+                webhook=True,
+                interaction=ix,
+            )
             ix.ephemeral = bool(message["flags"] & p.FLAG_EPHEMERAL)
             ix.original_id = int(message["id"])
             await self._announce("MESSAGE_CREATE", message)
         elif kind == p.CALLBACK_DEFERRED_CHANNEL_MESSAGE:
             flags = p.FLAG_LOADING | (int(data.get("flags") or 0) & p.FLAG_EPHEMERAL)
-            loading = world.create_message(ix.channel_id, {"content": "", "flags": flags}, [],
-                                           author_id=world.application_id,
-                                           type=world.interaction_type_for_message(ix), webhook=True,
-                                           interaction=ix)  # fmt: skip
+            loading = world.create_message(
+                ix.channel_id,
+                {"content": "", "flags": flags},
+                [],
+                author_id=world.application_id,
+                type=world.interaction_type_for_message(ix),
+                webhook=True,
+                interaction=ix,
+            )
             ix.ephemeral = bool(flags & p.FLAG_EPHEMERAL)
             ix.original_id, ix.loading = int(loading["id"]), True
             await self._announce("MESSAGE_CREATE", loading)
@@ -861,10 +1070,17 @@ class LocalDiscord:
         ix.response_type, ix.responded_at = kind, call.request.at
         if not call.flag("with_response"):
             return NO_CONTENT
-        interaction: Json = {"id": str(ix.id), "type": ix.type,
-                             "response_message_loading": kind == p.CALLBACK_DEFERRED_CHANNEL_MESSAGE,
-                             "response_message_ephemeral": ix.ephemeral}  # fmt: skip
-        if kind in (p.CALLBACK_CHANNEL_MESSAGE, p.CALLBACK_DEFERRED_CHANNEL_MESSAGE, p.CALLBACK_UPDATE_MESSAGE):
+        interaction: Json = {
+            "id": str(ix.id),
+            "type": ix.type,
+            "response_message_loading": kind == p.CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            "response_message_ephemeral": ix.ephemeral,
+        }
+        if kind in (
+            p.CALLBACK_CHANNEL_MESSAGE,
+            p.CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            p.CALLBACK_UPDATE_MESSAGE,
+        ):
             interaction["response_message_id"] = str(ix.original_id)
         resource: Json = {"type": kind}
         if message is not None:
@@ -872,7 +1088,9 @@ class LocalDiscord:
         return Reply(200, {"interaction": interaction, "resource": resource})
 
     def _webhook_target(self, call: Call) -> tuple[InteractionState, Json]:
-        ix = self.world.interaction_by_token(call.params["webhook_id"], call.params["webhook_token"])
+        ix = self.world.interaction_by_token(
+            call.params["webhook_id"], call.params["webhook_token"]
+        )
         wanted = call.params.get("message_id")
         if wanted is None:  # @original
             if ix.original_id is None or ix.original_id not in self.world.messages:
@@ -894,13 +1112,15 @@ class LocalDiscord:
         return Reply(200, edited)
 
     async def _delete_webhook_message(self, call: Call) -> Reply:
-        ix, message = self._webhook_target(call)
+        _, message = self._webhook_target(call)
         self.world.delete_message(message)
         await self._announce_delete(message)
         return NO_CONTENT
 
     async def _post_followup(self, call: Call) -> Reply:
-        ix = self.world.interaction_by_token(call.params["webhook_id"], call.params["webhook_token"])
+        ix = self.world.interaction_by_token(
+            call.params["webhook_id"], call.params["webhook_token"]
+        )
         if ix.response_type is None:
             raise unknown("Webhook", UNKNOWN_WEBHOOK)
         if ix.loading:
@@ -908,14 +1128,20 @@ class LocalDiscord:
             loading = self.world.messages.get(ix.original_id or 0)
             if loading is None:
                 raise unknown("Message", UNKNOWN_MESSAGE)
-            message = self.world.edit_message(loading, {k: v for k, v in call.body.items() if k != "flags"},
-                                              call.files)  # fmt: skip
+            message = self.world.edit_message(
+                loading, {k: v for k, v in call.body.items() if k != "flags"}, call.files
+            )
             ix.loading = False
             await self._announce("MESSAGE_UPDATE", message)
         else:
-            message = self.world.create_message(ix.channel_id, call.body, call.files,
-                                                author_id=self.world.application_id, webhook=True,
-                                                interaction=ix)  # fmt: skip
+            message = self.world.create_message(
+                ix.channel_id,
+                call.body,
+                call.files,
+                author_id=self.world.application_id,
+                webhook=True,
+                interaction=ix,
+            )
             ix.followup_ids.append(int(message["id"]))
             await self._announce("MESSAGE_CREATE", message)
         return Reply(200, message) if call.flag("wait") else NO_CONTENT
@@ -934,8 +1160,14 @@ class LocalDiscord:
         if message["flags"] & p.FLAG_EPHEMERAL:
             return
         with contextlib.suppress(RuntimeError):
-            await self.dispatch("MESSAGE_DELETE", {"id": message["id"], "channel_id": message["channel_id"],
-                                                   "guild_id": str(self.world.guild_id)})  # fmt: skip
+            await self.dispatch(
+                "MESSAGE_DELETE",
+                {
+                    "id": message["id"],
+                    "channel_id": message["channel_id"],
+                    "guild_id": str(self.world.guild_id),
+                },
+            )
 
 
 class Interaction:
@@ -978,14 +1210,26 @@ class Interaction:
     @property
     def edits(self) -> list[RecordedRequest]:
         """Successful edits of the original response, in order."""
-        return [r for r in self.server.requests if self._mine(r) and r.method == "PATCH"
-                and r.path.endswith("/@original") and r.status == 200]  # fmt: skip
+        return [
+            r
+            for r in self.server.requests
+            if self._mine(r)
+            and r.method == "PATCH"
+            and r.path.endswith("/@original")
+            and r.status == 200
+        ]
 
     @property
     def followups(self) -> list[RecordedRequest]:
-        return [r for r in self.server.requests if self._mine(r) and r.method == "POST"
-                and r.route == "/webhooks/{webhook_id}/{webhook_token}" and r.status is not None
-                and r.status < 300]  # fmt: skip
+        return [
+            r
+            for r in self.server.requests
+            if self._mine(r)
+            and r.method == "POST"
+            and r.route == "/webhooks/{webhook_id}/{webhook_token}"
+            and r.status is not None
+            and r.status < 300
+        ]
 
     def original(self) -> Json | None:
         """The message @original refers to now, or None."""
@@ -995,20 +1239,36 @@ class Interaction:
     async def wait_acknowledged(self, *, timeout: float = 5.0) -> RecordedRequest:
         """The first successful callback (the acknowledgement)."""
         return await self.server.wait_for_request(
-            "POST", "/interactions/{i}/{t}/callback", timeout=timeout,
-            where=lambda r: self._mine(r) and r.status is not None and r.status < 300)  # fmt: skip
+            "POST",
+            "/interactions/{i}/{t}/callback",
+            timeout=timeout,
+            where=lambda r: self._mine(r) and r.status is not None and r.status < 300,
+        )
 
-    async def wait_for_edit(self, where: Callable[[RecordedRequest], bool] | None = None, *,
-                            start: int = 0, timeout: float = 5.0) -> RecordedRequest:  # fmt: skip
+    async def wait_for_edit(
+        self,
+        where: Callable[[RecordedRequest], bool] | None = None,
+        *,
+        start: int = 0,
+        timeout: float = 5.0,
+    ) -> RecordedRequest:
         """The first successful PATCH of @original from request index `start` on."""
         return await self.server.wait_for_request(
-            "PATCH", "/webhooks/{w}/{t}/messages/@original", start=start, timeout=timeout,
-            where=lambda r: self._mine(r) and r.status == 200 and (where is None or where(r)))  # fmt: skip
+            "PATCH",
+            "/webhooks/{w}/{t}/messages/@original",
+            start=start,
+            timeout=timeout,
+            where=lambda r: self._mine(r) and r.status == 200 and (where is None or where(r)),
+        )
 
     async def wait_for_followup(self, *, start: int = 0, timeout: float = 5.0) -> RecordedRequest:
         return await self.server.wait_for_request(
-            "POST", "/webhooks/{w}/{t}", start=start, timeout=timeout,
-            where=lambda r: self._mine(r) and r.status is not None and r.status < 300)  # fmt: skip
+            "POST",
+            "/webhooks/{w}/{t}",
+            start=start,
+            timeout=timeout,
+            where=lambda r: self._mine(r) and r.status is not None and r.status < 300,
+        )
 
 
 __all__ = ["DEFAULT_TOKEN", "Fault", "Interaction", "LocalDiscord", "route_matches"]

@@ -64,12 +64,22 @@ def validate_message(payload: Json) -> None:
     """Raise the 400 Discord gives for content or embeds over its limits."""
     content = payload.get("content")
     if content is not None and len(content) > CONTENT_LIMIT:
-        raise ApiError(400, p.invalid_form_body(
-            "content", "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length."))  # fmt: skip
+        raise ApiError(
+            400,
+            p.invalid_form_body(
+                "content", "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length."
+            ),
+        )
     embeds = payload.get("embeds") or []
     if len(embeds) > EMBEDS_PER_MESSAGE:
-        raise ApiError(400, p.invalid_form_body(
-            "embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {EMBEDS_PER_MESSAGE} or fewer in length."))  # fmt: skip
+        raise ApiError(
+            400,
+            p.invalid_form_body(
+                "embeds",
+                "BASE_TYPE_MAX_LENGTH",
+                f"Must be {EMBEDS_PER_MESSAGE} or fewer in length.",
+            ),
+        )
     total = 0
     for i, embed in enumerate(embeds):
         for key, limit in EMBED_LIMITS.items():
@@ -80,36 +90,66 @@ def validate_message(payload: Json) -> None:
             if value is not None:
                 total += len(value)
                 if len(value) > limit:
-                    raise ApiError(400, p.invalid_form_body(
-                        f"embeds.{i}.{key}", "BASE_TYPE_MAX_LENGTH",
-                        f"Must be {limit} or fewer in length."))  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            f"embeds.{i}.{key}",
+                            "BASE_TYPE_MAX_LENGTH",
+                            f"Must be {limit} or fewer in length.",
+                        ),
+                    )
         fields = embed.get("fields") or []
         if len(fields) > FIELDS_PER_EMBED:
-            raise ApiError(400, p.invalid_form_body(
-                f"embeds.{i}.fields", "BASE_TYPE_MAX_LENGTH",
-                f"Must be {FIELDS_PER_EMBED} or fewer in length."))  # fmt: skip
+            raise ApiError(
+                400,
+                p.invalid_form_body(
+                    f"embeds.{i}.fields",
+                    "BASE_TYPE_MAX_LENGTH",
+                    f"Must be {FIELDS_PER_EMBED} or fewer in length.",
+                ),
+            )
         for j, fld in enumerate(fields):
             for key, limit in (("name", FIELD_NAME_LIMIT), ("value", FIELD_VALUE_LIMIT)):
                 value = fld.get(key)
                 if not value:
-                    raise ApiError(400, p.invalid_form_body(
-                        f"embeds.{i}.fields.{j}.{key}", "BASE_TYPE_REQUIRED",
-                        "This field is required"))  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            f"embeds.{i}.fields.{j}.{key}",
+                            "BASE_TYPE_REQUIRED",
+                            "This field is required",
+                        ),
+                    )
                 total += len(value)
                 if len(value) > limit:
-                    raise ApiError(400, p.invalid_form_body(
-                        f"embeds.{i}.fields.{j}.{key}", "BASE_TYPE_MAX_LENGTH",
-                        f"Must be {limit} or fewer in length."))  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            f"embeds.{i}.fields.{j}.{key}",
+                            "BASE_TYPE_MAX_LENGTH",
+                            f"Must be {limit} or fewer in length.",
+                        ),
+                    )
     if total > EMBED_TOTAL_LIMIT:
-        raise ApiError(400, p.invalid_form_body(
-            "embeds", "MAX_EMBED_SIZE_EXCEEDED",
-            f"Embed size exceeds maximum size of {EMBED_TOTAL_LIMIT}"))  # fmt: skip
+        raise ApiError(
+            400,
+            p.invalid_form_body(
+                "embeds",
+                "MAX_EMBED_SIZE_EXCEEDED",
+                f"Embed size exceeds maximum size of {EMBED_TOTAL_LIMIT}",
+            ),
+        )
 
 
 def is_empty(message: Json) -> bool:
-    return not (message.get("content") or message.get("embeds") or message.get("attachments")
-                or message.get("components") or message.get("sticker_items")
-                or message.get("poll"))  # fmt: skip
+    return not (
+        message.get("content")
+        or message.get("embeds")
+        or message.get("attachments")
+        or message.get("components")
+        or message.get("sticker_items")
+        or message.get("poll")
+    )
 
 
 EMPTY_MESSAGE = ApiError(400, p.error(50006, "Cannot send an empty message"))
@@ -188,15 +228,33 @@ class World:
         gid = self.guild_id
         self.roles: dict[int, Json] = {}
         self._add_role(p.role(gid, "@everyone", permissions=p.EVERYONE_PERMISSIONS, position=0))
-        self._add_role(p.role(ids.next(), "Moderator", permissions=p.EVERYONE_PERMISSIONS
-                              | p.MODERATOR_PERMISSIONS, position=1, mentionable=True))  # fmt: skip
-        self._add_role(p.role(ids.next(), bot_name, permissions=p.EVERYONE_PERMISSIONS,
-                              position=2, managed=True, bot_id=self.application_id))  # fmt: skip
+        self._add_role(
+            p.role(
+                ids.next(),
+                "Moderator",
+                permissions=p.EVERYONE_PERMISSIONS | p.MODERATOR_PERMISSIONS,
+                position=1,
+                mentionable=True,
+            )
+        )
+        self._add_role(
+            p.role(
+                ids.next(),
+                bot_name,
+                permissions=p.EVERYONE_PERMISSIONS,
+                position=2,
+                managed=True,
+                bot_id=self.application_id,
+            )
+        )
 
         self.members: dict[int, Json] = {
-            self.application_id: p.member(self.bot, roles=[self.role_id(bot_name)], joined_at=joined),
-            self.user_id("alice"): p.member(self.user("alice"), roles=[self.role_id("Moderator")],
-                                            joined_at=joined),  # fmt: skip
+            self.application_id: p.member(
+                self.bot, roles=[self.role_id(bot_name)], joined_at=joined
+            ),
+            self.user_id("alice"): p.member(
+                self.user("alice"), roles=[self.role_id("Moderator")], joined_at=joined
+            ),
             self.user_id("bob"): p.member(self.user("bob"), roles=[], joined_at=joined),
         }
 
@@ -204,10 +262,25 @@ class World:
         text = ids.next()
         self._add_channel(p.category(text, gid, "Text Channels", position=0))
         self._add_channel(p.text_channel(ids.next(), gid, "general", position=0, parent_id=text))
-        self._add_channel(p.text_channel(ids.next(), gid, "articles", position=1, parent_id=text,
-                                         topic="Ask about the articles here"))  # fmt: skip
-        self._add_channel(p.thread(ids.next(), gid, self.channel_id("articles"), "earlier question",
-                                   owner_id=self.user_id("alice")))  # fmt: skip
+        self._add_channel(
+            p.text_channel(
+                ids.next(),
+                gid,
+                "articles",
+                position=1,
+                parent_id=text,
+                topic="Ask about the articles here",
+            )
+        )
+        self._add_channel(
+            p.thread(
+                ids.next(),
+                gid,
+                self.channel_id("articles"),
+                "earlier question",
+                owner_id=self.user_id("alice"),
+            )
+        )
         self.joined_at = joined
 
         self.messages: dict[int, Json] = {}
@@ -230,7 +303,9 @@ class World:
         for uid, u in self.users.items():
             if u["username"] == name:
                 return uid
-        raise KeyError(f"no user named {name!r}; have {[u['username'] for u in self.users.values()]}")
+        raise KeyError(
+            f"no user named {name!r}; have {[u['username'] for u in self.users.values()]}"
+        )
 
     def user(self, name_or_id: str | int) -> Json:
         uid = self.user_id(name_or_id) if isinstance(name_or_id, str) else int(name_or_id)
@@ -246,7 +321,9 @@ class World:
         for cid, c in self.channels.items():
             if c.get("name") == name:
                 return cid
-        raise KeyError(f"no channel named {name!r}; have {[c.get('name') for c in self.channels.values()]}")
+        raise KeyError(
+            f"no channel named {name!r}; have {[c.get('name') for c in self.channels.values()]}"
+        )
 
     def channel(self, name_or_id: str | int) -> Json:
         """A channel by name or id (an id may come as a string from a URL)."""
@@ -272,8 +349,10 @@ class World:
     def channel_messages(self, channel: str | int) -> list[Json]:
         """Messages in a channel, oldest first."""
         cid = str(self.channel(channel)["id"])
-        return sorted((m for m in self.messages.values() if m["channel_id"] == cid),
-                      key=lambda m: int(m["id"]))  # fmt: skip
+        return sorted(
+            (m for m in self.messages.values() if m["channel_id"] == cid),
+            key=lambda m: int(m["id"]),
+        )
 
     def member_permissions(self, user_id: int) -> int:
         if user_id == self.owner_id:
@@ -291,10 +370,17 @@ class World:
             members = [self.members[self.application_id]]
         channels = [c for c in self.channels.values() if c["type"] not in p.THREAD_TYPES]
         threads = [c for c in self.channels.values() if c["type"] in p.THREAD_TYPES]
-        return p.guild(self.guild_id, "Local Test Guild", owner_id=self.owner_id,
-                       roles=list(self.roles.values()), channels=copy.deepcopy(channels),
-                       threads=copy.deepcopy(threads), members=copy.deepcopy(members),
-                       member_count=len(self.members), joined_at=self.joined_at)  # fmt: skip
+        return p.guild(
+            self.guild_id,
+            "Local Test Guild",
+            owner_id=self.owner_id,
+            roles=list(self.roles.values()),
+            channels=copy.deepcopy(channels),
+            threads=copy.deepcopy(threads),
+            members=copy.deepcopy(members),
+            member_count=len(self.members),
+            joined_at=self.joined_at,
+        )
 
     def application_info(self) -> Json:
         return {
@@ -319,13 +405,23 @@ class World:
         }
 
     def bot_user(self) -> Json:
-        return {**self.bot, "verified": True, "mfa_enabled": False, "flags": 0, "email": None,
-                "locale": "en-US", "bio": "", "banner": None, "accent_color": None}  # fmt: skip
+        return {
+            **self.bot,
+            "verified": True,
+            "mfa_enabled": False,
+            "flags": 0,
+            "email": None,
+            "locale": "en-US",
+            "bio": "",
+            "banner": None,
+            "accent_color": None,
+        }
 
     # -- messages -------------------------------------------------------------------------
 
-    def resolve_mentions(self, message: Json, allowed: Json | None, author_id: int,
-                         replied_author: Json | None) -> None:  # fmt: skip
+    def resolve_mentions(
+        self, message: Json, allowed: Json | None, author_id: int, replied_author: Json | None
+    ) -> None:
         """Fill `mentions`, `mention_roles`, `mention_everyone` as Discord would: what the
         content mentions, filtered by `allowed_mentions`."""
         content = message.get("content") or ""
@@ -336,15 +432,23 @@ class World:
 
         user_ids: list[str] = []
         for uid in USER_MENTION.findall(content):
-            if (("users" in parse or uid in allowed_users) and int(uid) in self.users
-                    and uid not in user_ids):  # fmt: skip
+            if (
+                ("users" in parse or uid in allowed_users)
+                and int(uid) in self.users
+                and uid not in user_ids
+            ):
                 user_ids.append(uid)
         if replied_author is not None and replied_user and replied_author["id"] not in user_ids:
             user_ids.append(replied_author["id"])
-        role_ids = [rid for rid in dict.fromkeys(ROLE_MENTION.findall(content))
-                    if ("roles" in parse or rid in allowed_roles) and int(rid) in self.roles]  # fmt: skip
-        everyone = bool(EVERYONE_MENTION.search(content)) and "everyone" in parse and bool(
-            self.member_permissions(author_id) & p.MENTION_EVERYONE
+        role_ids = [
+            rid
+            for rid in dict.fromkeys(ROLE_MENTION.findall(content))
+            if ("roles" in parse or rid in allowed_roles) and int(rid) in self.roles
+        ]
+        everyone = (
+            bool(EVERYONE_MENTION.search(content))
+            and "everyone" in parse
+            and bool(self.member_permissions(author_id) & p.MENTION_EVERYONE)
         )
         mentions = []
         for uid in user_ids:
@@ -356,9 +460,14 @@ class World:
         message["mention_roles"] = role_ids
         message["mention_everyone"] = everyone
 
-    def _attachments(self, channel_id: int, wanted: list[Json] | None, files: list[UploadedFile],
-                     existing: list[Json]) -> list[Json]:  # fmt: skip
-        """New attachments come as `files[n]` parts referenced by {"id": n}; kept ones by real id."""
+    def _attachments(
+        self,
+        channel_id: int,
+        wanted: list[Json] | None,
+        files: list[UploadedFile],
+        existing: list[Json],
+    ) -> list[Json]:
+        """New attachments come as `files[n]` parts referenced by {"id": n}, kept ones by id."""
         by_field = {f.field: f for f in files}
         if wanted is None:
             wanted = [{"id": i} for i in range(len(files))] if files else None
@@ -373,11 +482,24 @@ class World:
                 continue
             upload = by_field.get(f"files[{aid}]")
             if upload is None:
-                raise ApiError(400, p.invalid_form_body(
-                    f"attachments.{len(result)}", "ATTACHMENT_NOT_FOUND", "Attachment data not found"))  # fmt: skip
-            result.append(p.attachment(self.ids.next(), channel_id, item.get("filename") or upload.filename,
-                                       upload.data, content_type=upload.content_type,
-                                       description=item.get("description")))  # fmt: skip
+                raise ApiError(
+                    400,
+                    p.invalid_form_body(
+                        f"attachments.{len(result)}",
+                        "ATTACHMENT_NOT_FOUND",
+                        "Attachment data not found",
+                    ),
+                )
+            result.append(
+                p.attachment(
+                    self.ids.next(),
+                    channel_id,
+                    item.get("filename") or upload.filename,
+                    upload.data,
+                    content_type=upload.content_type,
+                    description=item.get("description"),
+                )
+            )
         return result
 
     def create_message(
@@ -404,18 +526,29 @@ class World:
                 referenced = self.message(reference["message_id"], ref_channel)
             except ApiError:
                 if reference.get("fail_if_not_exists", True):
-                    raise ApiError(400, p.invalid_form_body(
-                        "message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
-                        "Unknown message")) from None  # fmt: skip
-            reference = {"type": reference.get("type", 0), "channel_id": str(ref_channel),
-                         "message_id": str(reference["message_id"]),
-                         "guild_id": str(self.guild_id)}  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            "message_reference",
+                            "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                            "Unknown message",
+                        ),
+                    ) from None
+            reference = {
+                "type": reference.get("type", 0),
+                "channel_id": str(ref_channel),
+                "message_id": str(reference["message_id"]),
+                "guild_id": str(self.guild_id),
+            }
         author = self.users[author_id]
         if type is None:
             type = p.MESSAGE_REPLY if reference is not None else p.MESSAGE_DEFAULT
         flags = int(body.get("flags") or 0)
         msg = p.message(
-            message_id or self.ids.next(), cid, author, body.get("content") or "",
+            message_id or self.ids.next(),
+            cid,
+            author,
+            body.get("content") or "",
             type=type,
             embeds=body.get("embeds") or [],
             components=body.get("components") or [],
@@ -426,7 +559,7 @@ class World:
             application_id=self.application_id if webhook else None,
             nonce=body.get("nonce"),
             tts=bool(body.get("tts")),
-        )  # fmt: skip
+        )
         msg["attachments"] = self._attachments(cid, body.get("attachments"), files, [])
         if interaction is not None:
             msg["interaction_metadata"] = self._interaction_metadata(interaction)
@@ -445,14 +578,17 @@ class World:
         edited = copy.deepcopy(message)
         for key in ("content", "embeds", "components"):
             if key in body:
-                edited[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+                edited[key] = (
+                    body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
         if "flags" in body and body["flags"] is not None:
             # Only SUPPRESS_EMBEDS can be changed by an edit; keep the others.
             keep = edited["flags"] & ~p.FLAG_SUPPRESS_EMBEDS
             edited["flags"] = keep | (int(body["flags"]) & p.FLAG_SUPPRESS_EMBEDS)
         if "attachments" in body or files:
-            edited["attachments"] = self._attachments(int(edited["channel_id"]), body.get("attachments"),
-                                                      files, edited["attachments"])  # fmt: skip
+            edited["attachments"] = self._attachments(
+                int(edited["channel_id"]), body.get("attachments"), files, edited["attachments"]
+            )
         edited["flags"] &= ~p.FLAG_LOADING
         if is_empty(edited):
             raise EMPTY_MESSAGE
@@ -460,8 +596,12 @@ class World:
         if "allowed_mentions" in body:
             self.allowed_mentions[mid] = body["allowed_mentions"]
         replied = edited.get("referenced_message")
-        self.resolve_mentions(edited, self.allowed_mentions.get(mid), int(edited["author"]["id"]),
-                              replied["author"] if replied else None)  # fmt: skip
+        self.resolve_mentions(
+            edited,
+            self.allowed_mentions.get(mid),
+            int(edited["author"]["id"]),
+            replied["author"] if replied else None,
+        )
         edited["edited_timestamp"] = p.iso()
         self.messages[mid] = edited
         return edited
@@ -484,30 +624,51 @@ class World:
 
     # -- threads --------------------------------------------------------------------------
 
-    def create_thread(self, parent_id: int | str, body: Json, *, message_id: int | None = None,
-                      owner_id: int) -> Json:  # fmt: skip
+    def create_thread(
+        self, parent_id: int | str, body: Json, *, message_id: int | None = None, owner_id: int
+    ) -> Json:
         parent = self.channel(int(parent_id))
         if parent["type"] != p.GUILD_TEXT:
             raise ApiError(400, p.error(50024, "Cannot execute action on this channel type"))
         name = body.get("name") or ""
         if not 1 <= len(name) <= THREAD_NAME_LIMIT:
-            raise ApiError(400, p.invalid_form_body(
-                "name", "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {THREAD_NAME_LIMIT} in length."))  # fmt: skip
+            raise ApiError(
+                400,
+                p.invalid_form_body(
+                    "name",
+                    "BASE_TYPE_BAD_LENGTH",
+                    f"Must be between 1 and {THREAD_NAME_LIMIT} in length.",
+                ),
+            )
         if message_id is not None:
             starter = self.message(message_id, parent["id"])
             if starter.get("thread") is not None:
-                raise ApiError(400, p.error(160004, "A thread has already been created for this message"))
+                raise ApiError(
+                    400, p.error(160004, "A thread has already been created for this message")
+                )
             kind = p.PUBLIC_THREAD
             thread_id = int(starter["id"])  # a thread from a message shares its id
         else:
             kind = int(body.get("type") or p.PRIVATE_THREAD)
             if kind not in p.THREAD_TYPES:
-                raise ApiError(400, p.invalid_form_body("type", "BASE_TYPE_CHOICES", "Value must be one of {11, 12}."))
+                raise ApiError(
+                    400,
+                    p.invalid_form_body(
+                        "type", "BASE_TYPE_CHOICES", "Value must be one of {11, 12}."
+                    ),
+                )
             thread_id = self.ids.next()
-        thread = p.thread(thread_id, self.guild_id, int(parent["id"]), name, owner_id=owner_id, type=kind,
-                          auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
-                          rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
-                          invitable=bool(body.get("invitable", True)))  # fmt: skip
+        thread = p.thread(
+            thread_id,
+            self.guild_id,
+            int(parent["id"]),
+            name,
+            owner_id=owner_id,
+            type=kind,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
+            rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
+            invitable=bool(body.get("invitable", True)),
+        )
         self._add_channel(thread)
         if message_id is not None:
             starter["thread"] = copy.deepcopy(thread)
@@ -519,8 +680,12 @@ class World:
     def put_commands(self, body: Any, guild_id: int | None) -> list[Json]:
         """Bulk overwrite: validate, keep the ids of commands that already existed, add ids."""
         if not isinstance(body, list):
-            raise ApiError(400, p.invalid_form_body("_root", "BASE_TYPE_ARRAY", "Must be an array."))
-        previous = self.global_commands if guild_id is None else self.guild_commands.get(guild_id, [])
+            raise ApiError(
+                400, p.invalid_form_body("_root", "BASE_TYPE_ARRAY", "Must be an array.")
+            )
+        previous = (
+            self.global_commands if guild_id is None else self.guild_commands.get(guild_id, [])
+        )
         old_ids = {(c["name"], c.get("type", 1)): c["id"] for c in previous}
         stored = []
         for i, command in enumerate(body):
@@ -528,17 +693,37 @@ class World:
             name = command.get("name") or ""
             if ctype == p.COMMAND_CHAT_INPUT:
                 if not COMMAND_NAME.match(name) or name != name.lower():
-                    raise ApiError(400, p.invalid_form_body(
-                        f"{i}.name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            f"{i}.name",
+                            "APPLICATION_COMMAND_INVALID_NAME",
+                            "Command name is invalid",
+                        ),
+                    )
                 if not 1 <= len(command.get("description") or "") <= 100:
-                    raise ApiError(400, p.invalid_form_body(
-                        f"{i}.description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))  # fmt: skip
+                    raise ApiError(
+                        400,
+                        p.invalid_form_body(
+                            f"{i}.description",
+                            "BASE_TYPE_BAD_LENGTH",
+                            "Must be between 1 and 100 in length.",
+                        ),
+                    )
             elif not 1 <= len(name) <= 32:
-                raise ApiError(400, p.invalid_form_body(
-                    f"{i}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."))  # fmt: skip
+                raise ApiError(
+                    400,
+                    p.invalid_form_body(
+                        f"{i}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."
+                    ),
+                )
             if len(command.get("options") or []) > 25:
-                raise ApiError(400, p.invalid_form_body(
-                    f"{i}.options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))  # fmt: skip
+                raise ApiError(
+                    400,
+                    p.invalid_form_body(
+                        f"{i}.options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                    ),
+                )
             echoed = {
                 "application_id": str(self.application_id),
                 "version": str(self.ids.next()),
@@ -573,18 +758,24 @@ class World:
 
     # -- interactions ---------------------------------------------------------------------
 
-    def new_interaction(self, type: int, data: Json, *, user_id: int, channel_id: int,
-                        message: Json | None = None) -> InteractionState:  # fmt: skip
+    def new_interaction(
+        self, type: int, data: Json, *, user_id: int, channel_id: int, message: Json | None = None
+    ) -> InteractionState:
         channel = self.messageable(channel_id)
         perms = self.member_permissions(user_id)
         payload = p.interaction(
-            self.ids.next(), application_id=self.application_id, type=type, data=data,
-            token=p.interaction_token(), guild_id=self.guild_id,
+            self.ids.next(),
+            application_id=self.application_id,
+            type=type,
+            data=data,
+            token=p.interaction_token(),
+            guild_id=self.guild_id,
             channel={**copy.deepcopy(channel), "permissions": str(perms)},
-            member=copy.deepcopy(self.members[user_id]), member_permissions=perms,
+            member=copy.deepcopy(self.members[user_id]),
+            member_permissions=perms,
             app_permissions=self.member_permissions(self.application_id),
             message=copy.deepcopy(message) if message is not None else None,
-        )  # fmt: skip
+        )
         state = InteractionState(payload=payload, dispatched_at=time.monotonic())
         self.interactions[state.id] = state
         return state
@@ -593,10 +784,11 @@ class World:
         data = ix.payload.get("data") or {}
         message = ix.payload.get("message")
         return p.interaction_metadata(
-            ix.payload, ix.user,
+            ix.payload,
+            ix.user,
             name=data.get("name") if ix.type == p.INTERACTION_APPLICATION_COMMAND else None,
             interacted_message_id=message["id"] if message is not None else None,
-        )  # fmt: skip
+        )
 
     def interaction_by_id(self, interaction_id: int | str, token: str) -> InteractionState:
         ix = self.interactions.get(int(interaction_id))
@@ -617,13 +809,21 @@ class World:
         if time.monotonic() - ix.dispatched_at > self.interaction_deadline_s:
             raise unknown("interaction", UNKNOWN_INTERACTION)
         if callback_type not in ALLOWED_CALLBACKS.get(ix.type, set()):
-            raise ApiError(400, p.invalid_form_body(
-                "type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"))  # fmt: skip
+            raise ApiError(
+                400,
+                p.invalid_form_body(
+                    "type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
+                ),
+            )
         if callback_type == p.CALLBACK_UPDATE_MESSAGE and ix.payload.get("message") is None:
             raise ApiError(400, p.error(40004, "Interaction does not have a message to update"))
 
     def interaction_type_for_message(self, ix: InteractionState) -> int:
         if ix.type == p.INTERACTION_APPLICATION_COMMAND:
             command_type = (ix.payload.get("data") or {}).get("type", 1)
-            return p.MESSAGE_CHAT_INPUT_COMMAND if command_type == 1 else p.MESSAGE_CONTEXT_MENU_COMMAND
+            return (
+                p.MESSAGE_CHAT_INPUT_COMMAND
+                if command_type == 1
+                else p.MESSAGE_CONTEXT_MENU_COMMAND
+            )
         return p.MESSAGE_DEFAULT
