@@ -10,8 +10,13 @@ would have received.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import io
+import json
 import time
+import zlib
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -21,7 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.http import Route
 
-from tests.local_discord import DEFAULT_TOKEN, LocalDiscord
+from tests.local_discord import DEFAULT_TOKEN, LocalDiscord, point_discord_at
 from tests.local_discord import payloads as p
 from tests.local_discord.fixtures import local_discord_fixture  # noqa: F401 - the fixture
 
@@ -39,6 +44,21 @@ class PollView(discord.ui.View):
         await interaction.response.edit_message(
             content=f"{interaction.user.name} voted yes", view=None
         )
+
+    @discord.ui.select(
+        custom_id="poll:pick",
+        options=[discord.SelectOption(label="A"), discord.SelectOption(label="B")],
+    )
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content=f"picked {select.values[0]}")
+
+
+class QuestionForm(discord.ui.Modal, title="Ask about the article"):
+    question = discord.ui.TextInput(label="Question", custom_id="question")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"You asked: {self.question.value}")
 
 
 class SampleBot(commands.Bot):
@@ -63,6 +83,7 @@ class SampleBot(commands.Bot):
         self.tree.add_command(quote)
         self.tree.add_command(slow)
         self.tree.add_command(summarize)
+        self.tree.add_command(form)
         self.synced = await self.tree.sync()
 
     async def on_resumed(self) -> None:
@@ -118,31 +139,40 @@ async def summarize(interaction: discord.Interaction) -> None:
     await interaction.followup.send("More", wait=True)
 
 
+@app_commands.command(description="Ask in a form")
+async def form(interaction: discord.Interaction) -> None:
+    await interaction.response.send_modal(QuestionForm())
+
+
 @app_commands.context_menu(name="Quote")
 async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
     await interaction.response.send_message(f"> {message.content}", ephemeral=True)
 
 
-async def start(bot: commands.Bot, token: str) -> asyncio.Task[None]:
-    """Start `bot` and return its task once on_ready fired (or raise what start raised)."""
-    task = asyncio.create_task(bot.start(token))
-    ready = asyncio.create_task(bot.wait_until_ready())
-    done, _ = await asyncio.wait([task, ready], timeout=5, return_when=asyncio.FIRST_COMPLETED)
-    if ready not in done:
-        ready.cancel()
-        if task in done:
-            task.result()
-        raise AssertionError("the bot did not become ready within 5 s")
-    return task
+@contextlib.asynccontextmanager
+async def running(client: discord.Client, token: str) -> AsyncIterator[discord.Client]:
+    """Run `client` until the block ends; enter once on_ready fired, or raise what start raised."""
+    async with client:
+        task = asyncio.create_task(client.start(token))
+        ready = asyncio.create_task(client.wait_until_ready())
+        try:
+            done, _ = await asyncio.wait([task, ready], timeout=5, return_when=FIRST_COMPLETED)
+            if ready not in done:
+                if task in done:
+                    task.result()
+                raise AssertionError("the bot did not become ready within 5 s")
+            yield client
+        finally:
+            ready.cancel()
+            await client.close()
+            if not task.done() or not task.exception():
+                await asyncio.wait_for(task, 5)
 
 
 @pytest.fixture
 async def bot(local_discord: LocalDiscord) -> AsyncIterator[SampleBot]:
-    async with SampleBot() as client:
-        task = await start(client, local_discord.token)
+    async with running(SampleBot(), local_discord.token) as client:
         yield client
-        await client.close()
-        await task
 
 
 # -- connecting -----------------------------------------------------------------------------
@@ -166,10 +196,12 @@ async def test_login_identify_ready_and_guild_create_fill_the_cache(local_discor
     )
     assert identify["token"] == DEFAULT_TOKEN
     assert identify["properties"]["browser"] == "discord.py"
-    # discord.py asks for zlib transport compression unless zstandard is installed.
+    # discord.py asks for zlib-stream transport compression, or zstd-stream when
+    # zstandard is installed; the server speaks both.
+    compress = "zstd-stream" if importlib.util.find_spec("zstandard") else "zlib-stream"
     conn = server.connections[0]
     assert conn.path == "/"
-    assert conn.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
+    assert conn.query == {"v": "10", "encoding": "json", "compress": compress}
 
     ops = [(f.direction, f.op, f.t) for f in server.frames][:6]
     assert ops == [
@@ -201,6 +233,7 @@ async def test_command_sync_is_recorded_and_echoed_with_ids(local_discord, bot):
         ("poll", 1),
         ("slow", 1),
         ("summarize", 1),
+        ("form", 1),
         ("Quote", 3),
     ]
     assert sync.json[0]["options"] == [
@@ -328,6 +361,41 @@ async def test_a_button_press_updates_the_message_it_is_on(local_discord, bot):
     assert ack.json["data"]["components"] == []
     assert server.world.message(message["id"])["content"] == "bob voted yes"
     assert press.original()["id"] == message["id"]
+
+
+async def test_a_select_is_deferred_and_its_message_edited_through_original(local_discord, bot):
+    server = local_discord
+    opened = await server.slash_command("poll")
+    await opened.wait_acknowledged()
+    message = opened.original()
+    pick = await server.select(message, "poll:pick", ["B"], user="bob")
+    ack = await pick.wait_acknowledged()
+    assert ack.json == {"type": p.CALLBACK_DEFERRED_UPDATE_MESSAGE}
+    edit = await pick.wait_for_edit()
+    assert edit.json["content"] == "picked B"
+    assert edit.response["id"] == message["id"]  # @original is the message the select is on
+    assert server.world.message(message["id"])["content"] == "picked B"
+
+
+async def test_a_modal_is_shown_and_its_submission_answered(local_discord, bot):
+    server = local_discord
+    opened = await server.slash_command("form", user="bob")
+    ack = await opened.wait_acknowledged()
+    assert ack.json["type"] == p.CALLBACK_MODAL
+    assert ack.json["data"]["title"] == "Ask about the article"
+    assert ack.response == {
+        "interaction": {
+            "id": str(opened.id),
+            "type": p.INTERACTION_APPLICATION_COMMAND,
+            "response_message_loading": False,
+            "response_message_ephemeral": False,
+        },
+        "resource": {"type": p.CALLBACK_MODAL},
+    }
+    submitted = await server.submit_modal(opened, {"question": "Who signed?"})
+    answer = await submitted.wait_acknowledged()
+    assert answer.json["data"]["content"] == "You asked: Who signed?"
+    assert submitted.payload["member"]["user"]["username"] == "bob"
 
 
 async def test_a_message_context_menu_answers_ephemerally(local_discord, bot):
@@ -517,15 +585,117 @@ async def test_unknown_routes_answer_404_and_are_recorded(local_discord, bot):
 
 
 async def test_an_auto_sharded_client_finds_the_gateway_through_gateway_bot(local_discord):
-    intents = discord.Intents.default()
-    async with discord.AutoShardedClient(intents=intents, guild_ready_timeout=0.05) as client:
-        task = await start(client, local_discord.token)
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    async with running(client, local_discord.token):
         assert local_discord.requests_to("GET", "/gateway/bot")
         identify = await local_discord.wait_for_identify()
         assert identify["shard"] == [0, 1]
         assert client.get_guild(local_discord.world.guild_id) is not None
-        await client.close()
-        await task
+
+
+@contextlib.asynccontextmanager
+async def serving(**options) -> AsyncIterator[LocalDiscord]:
+    """A LocalDiscord with non-default options, with discord.py pointed at it."""
+    async with LocalDiscord(**options) as server:
+        restore = point_discord_at(server.url)
+        try:
+            yield server
+        finally:
+            restore()
+
+
+async def test_privileged_intents_not_enabled_for_the_app_close_with_4014():
+    async with serving(privileged_intents=0) as server:
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            async with running(SampleBot(), server.token):
+                pass
+        assert server.connections[0].close_code == 4014
+
+
+async def test_heartbeats_are_acknowledged():
+    async with (
+        serving(heartbeat_interval_ms=50) as server,
+        running(SampleBot(), server.token) as client,
+    ):
+        beat = await server.wait_for_frame("recv", op=1, start=4)  # from the keep-alive thread
+        ack = await server.wait_for_frame("send", op=11, start=beat.index)
+        assert beat.d == max(f.s or 0 for f in server.frames.items[: beat.index])
+        assert ack.at - beat.at < 0.1 and client.latency < 1
+
+
+# -- the gateway without discord.py ---------------------------------------------------------
+
+
+class RawGateway:
+    """A bare websocket client that decodes what the server sends."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, compress: str | None) -> None:
+        self.ws = ws
+        if compress == "zlib-stream":
+            self._zlib = zlib.decompressobj()
+        elif compress == "zstd-stream":
+            import zstandard
+
+            self._zstd = zstandard.ZstdDecompressor().decompressobj()
+        self.compress = compress
+
+    async def receive(self) -> dict:
+        msg = await self.ws.receive(timeout=2)
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            assert self.compress is None
+            return json.loads(msg.data)
+        assert msg.type is aiohttp.WSMsgType.BINARY, msg
+        if self.compress == "zlib-stream":
+            assert msg.data.endswith(b"\x00\x00\xff\xff")
+            return json.loads(self._zlib.decompress(msg.data))
+        return json.loads(self._zstd.decompress(msg.data))
+
+    async def identify(self, token: str, intents: int) -> list[dict]:
+        """IDENTIFY and return READY and what follows it right away."""
+        await self.ws.send_json(
+            {"op": 2, "d": {"token": token, "intents": intents, "properties": {"os": "linux"}}}
+        )
+        ready = await self.receive()
+        assert ready["t"] == "READY", ready
+        return [ready]
+
+
+@pytest.mark.parametrize("compress", [None, "zlib-stream", "zstd-stream"])
+async def test_the_gateway_speaks_each_transport_compression(local_discord, compress):
+    if compress == "zstd-stream":
+        pytest.importorskip("zstandard", reason="discord.py asks for zstd only with zstandard")
+    query = {"v": "10", "encoding": "json"} | ({"compress": compress} if compress else {})
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(local_discord.gateway_url, params=query) as ws,
+    ):
+        gateway = RawGateway(ws, compress)
+        hello = await gateway.receive()
+        assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] == 41_250
+        (ready,) = await gateway.identify(local_discord.token, p.GUILDS)
+        assert ready["d"]["resume_gateway_url"] == local_discord.resume_gateway_url
+        guild = await gateway.receive()
+        assert (guild["t"], guild["s"]) == ("GUILD_CREATE", 2)
+
+
+async def test_without_the_message_content_intent_content_is_empty_unless_mentioned(local_discord):
+    server = local_discord
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(server.gateway_url, params={"v": "10"}) as ws,
+    ):
+        gateway = RawGateway(ws, None)
+        await gateway.receive()
+        await gateway.identify(server.token, p.GUILDS | p.GUILD_MESSAGES)
+        await gateway.receive()  # GUILD_CREATE
+        await server.message_from("alice", "hidden from the bot")
+        await server.message_from("bob", f"{server.bot_mention} shown to the bot")
+        hidden, shown = (await gateway.receive())["d"], (await gateway.receive())["d"]
+        assert (hidden["content"], hidden["embeds"]) == ("", [])
+        assert shown["content"] == f"{server.bot_mention} shown to the bot"
+        assert shown["member"]["roles"] == [] and shown["author"]["username"] == "bob"
+        await ws.send_json({"op": 99, "d": None})
+        assert (await ws.receive(timeout=2)).data == 4001  # unknown opcode closes
 
 
 async def until(condition, timeout: float = 2.0) -> None:

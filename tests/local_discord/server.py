@@ -550,7 +550,7 @@ class LocalDiscord:
             raise AssertionError(f"the modal has no text inputs {sorted(missing)}")
         origin = opened_by.payload
         data = {"custom_id": modal["custom_id"], "components": components}
-        user = self.world.user(origin["member"]["user"]["id"])["username"]
+        user = origin["member"]["user"]["id"]
         return await self._interact(
             p.INTERACTION_MODAL_SUBMIT,
             data,

@@ -299,17 +299,20 @@ class World:
     def _add_channel(self, channel: Json) -> None:
         self.channels[int(channel["id"])] = channel
 
-    def user_id(self, name: str) -> int:
-        for uid, u in self.users.items():
-            if u["username"] == name:
-                return uid
-        raise KeyError(
-            f"no user named {name!r}; have {[u['username'] for u in self.users.values()]}"
-        )
+    def user_id(self, name_or_id: str | int) -> int:
+        """A user's id from their username or their id (an int or a string of digits)."""
+        if isinstance(name_or_id, int) or name_or_id.isdigit():
+            if int(name_or_id) in self.users:
+                return int(name_or_id)
+        else:
+            for uid, u in self.users.items():
+                if u["username"] == name_or_id:
+                    return uid
+        have = [u["username"] for u in self.users.values()]
+        raise KeyError(f"no user {name_or_id!r}; have {have}")
 
     def user(self, name_or_id: str | int) -> Json:
-        uid = self.user_id(name_or_id) if isinstance(name_or_id, str) else int(name_or_id)
-        return self.users[uid]
+        return self.users[self.user_id(name_or_id)]
 
     def role_id(self, name: str) -> int:
         for rid, r in self.roles.items():
