@@ -577,11 +577,20 @@ async def test_a_wrong_token_is_a_login_failure(local_discord):
 
 
 async def test_unknown_routes_answer_404_and_are_recorded(local_discord, bot):
+    general = bot.get_channel(local_discord.channel_id("general"))
     with pytest.raises(discord.NotFound):
         await bot.http.request(Route("GET", "/voice/regions"))
-    (unknown,) = local_discord.unknown_requests
-    assert (unknown.method, unknown.path, unknown.status) == ("GET", "/voice/regions", 404)
-    assert unknown.response == {"message": "404: Not Found", "code": 0}
+    with pytest.raises(discord.NotFound):
+        await general.pins()  # GET /channels/{c}/messages/pins is not served
+    with pytest.raises(discord.NotFound):
+        await bot.user.edit(username="renamed")  # PATCH /users/@me is not served either
+    unknown = [(r.method, r.path, r.status) for r in local_discord.unknown_requests]
+    assert unknown == [
+        ("GET", "/voice/regions", 404),
+        ("GET", f"/channels/{general.id}/messages/pins", 404),
+        ("PATCH", "/users/@me", 404),
+    ]
+    assert local_discord.unknown_requests[0].response == {"message": "404: Not Found", "code": 0}
 
 
 async def test_an_auto_sharded_client_finds_the_gateway_through_gateway_bot(local_discord):

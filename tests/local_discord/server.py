@@ -640,22 +640,24 @@ class LocalDiscord:
 
     def _match(
         self, method: str, path: str
-    ) -> tuple[str | None, Handler | None, bool, dict[str, str], bool]:
-        """(template, handler, needs bot auth, params, path known for another method)."""
-        path_known = False
+    ) -> tuple[str | None, Handler | None, bool, dict[str, str]]:
+        """(template, handler, needs bot auth, params) of the route serving `method path`.
+
+        A segment named `..._id` must be a snowflake, so that e.g. GET
+        /channels/1/messages/pins is an unknown route rather than a bad message id.
+        """
+        segments = path.split("/")
         for m, template, handler, bot_auth in self._routes:
-            match = compile_route(template).match(path)
-            if match is None:
+            if m != method or compile_route(template).match(path) is None:
                 continue
-            if m != method:
-                path_known = True
-                continue
-            names = [seg[1:-1] for seg in template.split("/") if seg.startswith("{")]
-            values = [
-                seg for seg, t in zip(path.split("/"), template.split("/")) if t.startswith("{")
-            ]
-            return template, handler, bot_auth, dict(zip(names, values)), path_known
-        return None, None, False, {}, path_known
+            params = {
+                t[1:-1]: seg
+                for seg, t in zip(segments, template.split("/"), strict=True)
+                if t.startswith("{")
+            }
+            if all(v.isdigit() for k, v in params.items() if k.endswith("_id")):
+                return template, handler, bot_auth, params
+        return None, None, False, {}
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile]]:
         if request.content_type == "multipart/form-data":
@@ -687,7 +689,7 @@ class LocalDiscord:
         received = time.monotonic()
         path = request.path[len(API_PREFIX) :]
         method = request.method.upper()
-        template, handler, bot_auth, params, path_known = self._match(method, path)
+        template, handler, bot_auth, params = self._match(method, path)
         body, files = await self._read_body(request)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
         record = self.requests.append(
@@ -707,7 +709,7 @@ class LocalDiscord:
         )
         headers = {"Via": "1.1 google"}
         try:
-            reply = await self._answer(record, handler, bot_auth, path_known, headers)
+            reply = await self._answer(record, handler, bot_auth, headers)
         except ApiError as exc:
             reply = Reply(exc.status, exc.body)
         except Exception:  # a bug in this server: answer like Discord would, and say so
@@ -726,23 +728,12 @@ class LocalDiscord:
         record: RecordedRequest,
         handler: Handler | None,
         bot_auth: bool,
-        path_known: bool,
         headers: dict[str, str],
     ) -> Reply:
         if handler is None:
-            if path_known:
-                return Reply(405, p.error(0, "405: Method Not Allowed"))
             return Reply(404, p.error(0, "404: Not Found"))
         if bot_auth and not record.authorized:
             return Reply(401, p.error(0, "401: Unauthorized"))
-        for name, value in record.params.items():
-            if name.endswith("_id") and not value.isdigit():
-                return Reply(
-                    400,
-                    p.invalid_form_body(
-                        name, "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.'
-                    ),
-                )
         fault = next((f for f in self.faults if f.matches(record)), None)
         if fault is not None:
             fault.hits.append(record)
