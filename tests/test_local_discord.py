@@ -102,6 +102,12 @@ class SampleBot(commands.Bot):
                 sent = await message.channel.send("…")
                 for text in ("The", "The answer"):
                     await sent.edit(content=text)
+            elif message.content.startswith("?quiet"):
+                asker = message.mentions[0]
+                sent = await message.channel.send(
+                    f"{asker.mention} asked", allowed_mentions=discord.AllowedMentions.none()
+                )
+                await sent.edit(content=f"{asker.mention} asked again")
             elif message.content == "?long":
                 await message.reply("x" * 2001)
             elif self.user in message.mentions or message.content.startswith("?"):
@@ -297,6 +303,20 @@ async def test_a_thread_from_a_message(local_discord, bot):
     assert post.json["content"] == "Answering here."
     thread = bot.get_channel(int(sent["id"]))
     assert isinstance(thread, discord.Thread) and thread.parent_id == server.channel_id("general")
+
+
+async def test_an_edit_without_allowed_mentions_parses_mentions_with_the_defaults(
+    local_discord, bot
+):
+    server = local_discord
+    bob = server.user_id("bob")
+    await server.message_from("alice", f"?quiet <@{bob}>")
+    edit = await server.wait_for_request("PATCH", "/channels/{c}/messages/{m}")
+    (sent,) = server.requests_to("POST", CHANNEL_MESSAGES)
+    assert sent.json["allowed_mentions"] == {"parse": []}
+    assert sent.response["mentions"] == []
+    assert "allowed_mentions" not in edit.json
+    assert [u["username"] for u in edit.response["mentions"]] == ["bob"]  # bob is pinged now
 
 
 async def test_content_over_2000_characters_is_a_400_the_bot_sees(local_discord, bot):

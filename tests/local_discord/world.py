@@ -284,9 +284,6 @@ class World:
         self.joined_at = joined
 
         self.messages: dict[int, Json] = {}
-        # The allowed_mentions each message was last sent with: an edit without them
-        # re-resolves the mentions with these, as Discord does.
-        self.allowed_mentions: dict[int, Json | None] = {}
         self.global_commands: list[Json] = []
         self.guild_commands: dict[int, list[Json]] = {}
         self.interactions: dict[int, InteractionState] = {}
@@ -453,15 +450,17 @@ class World:
             and "everyone" in parse
             and bool(self.member_permissions(author_id) & p.MENTION_EVERYONE)
         )
-        mentions = []
-        for uid in user_ids:
-            mentioned = dict(self.users[int(uid)])
-            if int(uid) in self.members:
-                mentioned["member"] = p.partial_member(self.members[int(uid)])
-            mentions.append(mentioned)
+        mentions = [self._mentioned(uid) for uid in user_ids]
         message["mentions"] = mentions
         message["mention_roles"] = role_ids
         message["mention_everyone"] = everyone
+
+    def _mentioned(self, user_id: str) -> Json:
+        """A user as listed in a message's `mentions`: with their partial member."""
+        mentioned = dict(self.users[int(user_id)])
+        if int(user_id) in self.members:
+            mentioned["member"] = p.partial_member(self.members[int(user_id)])
+        return mentioned
 
     def _attachments(
         self,
@@ -470,12 +469,13 @@ class World:
         files: list[UploadedFile],
         existing: list[Json],
     ) -> list[Json]:
-        """New attachments come as `files[n]` parts referenced by {"id": n}, kept ones by id."""
+        """New attachments come as `files[n]` parts referenced by {"id": n}, kept ones by id.
+
+        Without an `attachments` list the files are appended to what is there.
+        """
         by_field = {f.field: f for f in files}
         if wanted is None:
-            wanted = [{"id": i} for i in range(len(files))] if files else None
-            if wanted is None:
-                return existing
+            wanted = [{"id": a["id"]} for a in existing] + [{"id": i} for i in range(len(files))]
         kept = {a["id"]: a for a in existing}
         result = []
         for item in wanted:
@@ -571,7 +571,6 @@ class World:
         replied_author = referenced["author"] if referenced is not None else None
         self.resolve_mentions(msg, body.get("allowed_mentions"), author_id, replied_author)
         self.messages[int(msg["id"])] = msg
-        self.allowed_mentions[int(msg["id"])] = body.get("allowed_mentions")
         channel["last_message_id"] = msg["id"]
         return msg
 
@@ -596,15 +595,18 @@ class World:
         if is_empty(edited):
             raise EMPTY_MESSAGE
         mid = int(edited["id"])
-        if "allowed_mentions" in body:
-            self.allowed_mentions[mid] = body["allowed_mentions"]
-        replied = edited.get("referenced_message")
-        self.resolve_mentions(
-            edited,
-            self.allowed_mentions.get(mid),
-            int(edited["author"]["id"]),
-            replied["author"] if replied else None,
-        )
+        if "content" in body:
+            # Discord rebuilds the mentions from the new content with this request's
+            # allowed_mentions, or with the defaults when it has none: an edit without
+            # them pings what the original message was careful not to.
+            self.resolve_mentions(
+                edited, body.get("allowed_mentions"), int(edited["author"]["id"]), None
+            )
+            # The author of a replied-to message stays mentioned if they were.
+            replied_id = ((message.get("referenced_message") or {}).get("author") or {}).get("id")
+            was_mentioned = any(u["id"] == replied_id for u in message["mentions"])
+            if was_mentioned and all(u["id"] != replied_id for u in edited["mentions"]):
+                edited["mentions"].append(self._mentioned(replied_id))
         edited["edited_timestamp"] = p.iso()
         self.messages[mid] = edited
         return edited
