@@ -248,6 +248,8 @@ async def test_command_sync_is_recorded_and_echoed_with_ids(local_discord, bot):
     stored = local_discord.world.global_commands
     assert [c.id for c in bot.synced] == [int(c["id"]) for c in stored]
     assert {c["application_id"] for c in stored} == {str(local_discord.world.application_id)}
+    again = await bot.tree.sync()  # a re-sync keeps the ids, as Discord does
+    assert [c.id for c in again] == [c.id for c in bot.synced]
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -317,6 +319,17 @@ async def test_an_edit_without_allowed_mentions_parses_mentions_with_the_default
     assert sent.response["mentions"] == []
     assert "allowed_mentions" not in edit.json
     assert [u["username"] for u in edit.response["mentions"]] == ["bob"]  # bob is pinged now
+
+
+async def test_history_pages_newest_first(local_discord, bot):
+    server = local_discord
+    for text in ("one", "two", "three", "four"):
+        await server.message_from("bob", text)
+    channel = bot.get_channel(server.channel_id("general"))
+    assert [m.content async for m in channel.history(limit=3)] == ["four", "three", "two"]
+    first = server.world.channel_messages("general")[0]
+    after = [m.content async for m in channel.history(after=discord.Object(int(first["id"])))]
+    assert after == ["two", "three", "four"]
 
 
 async def test_content_over_2000_characters_is_a_400_the_bot_sees(local_discord, bot):
@@ -574,11 +587,26 @@ async def test_a_close_that_cannot_resume_leads_to_a_fresh_identify(local_discor
     assert invalid.d is False and invalid.connection == 1
     await server.wait_for_frame("recv", op=2, start=invalid.index)
     ready = await server.wait_for_frame("send", t="READY", start=invalid.index)
+    # discord.py closes with 1000 and identifies again at the resume_gateway_url.
+    assert [(c.path, c.close_code) for c in server.connections.items[:2]] == [
+        ("/", 4009),
+        ("/resume", 1000),
+    ]
+    assert server.connections[2].path == "/resume" and not server.connections[2].resumed
     assert ready.d["session_id"] != server.connections[0].session_id
     await server.wait_until_guild_sent(start=ready.index)
     await server.message_from("alice", "?fresh")
     reply = await server.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.json["content"] == "pong: ?fresh"
+
+
+async def test_a_clean_shutdown_closes_with_4000_so_the_session_stays_resumable():
+    async with serving() as server:
+        async with running(SampleBot(), server.token):
+            pass
+        (conn,) = server.connections
+        assert (conn.close_code, conn.closed_by) == (4000, "client")
+        assert [s.resumable for s in server.gateway.sessions.values()] == [True]
 
 
 async def test_a_wrong_token_is_a_login_failure(local_discord):
