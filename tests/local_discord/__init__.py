@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import yarl
 
-from tests.local_discord.server import DEFAULT_TOKEN, Fault, Interaction, LocalDiscord
+from tests.local_discord.server import DEFAULT_TOKEN, Fault, LocalDiscord, SentInteraction
 
 API_PATH = "/api/v10"
 
@@ -42,4 +42,4 @@ def point_discord_at(base_url: str) -> Callable[[], None]:
     return restore
 
 
-__all__ = ["DEFAULT_TOKEN", "Fault", "Interaction", "LocalDiscord", "point_discord_at"]
+__all__ = ["DEFAULT_TOKEN", "Fault", "LocalDiscord", "SentInteraction", "point_discord_at"]

@@ -200,7 +200,7 @@ class Gateway:
         self._live[info.id] = conn
         try:
             await self._serve(conn)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             pass
         finally:
             self._live.pop(info.id, None)

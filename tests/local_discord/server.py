@@ -373,7 +373,7 @@ class LocalDiscord:
         *,
         user: str = "alice",
         channel: str | int = "general",
-    ) -> Interaction:
+    ) -> SentInteraction:
         """A user runs `/name` (or `/group sub`) with `options`; typed from the synced tree."""
         root, *path = name.split()
         command = self.world.find_command(root, p.COMMAND_CHAT_INPUT)
@@ -445,7 +445,9 @@ class LocalDiscord:
             out.append({"name": key, "type": kind, "value": value})
         return out
 
-    async def message_command(self, name: str, target: Json, *, user: str = "alice") -> Interaction:
+    async def message_command(
+        self, name: str, target: Json, *, user: str = "alice"
+    ) -> SentInteraction:
         """A user picks the message context-menu command `name` on `target`."""
         command = self.world.find_command(name, p.COMMAND_MESSAGE)
         data: Json = {
@@ -463,7 +465,7 @@ class LocalDiscord:
 
     async def user_command(
         self, name: str, target: str, *, user: str = "alice", channel: str | int = "general"
-    ) -> Interaction:
+    ) -> SentInteraction:
         """A user picks the user context-menu command `name` on member `target`."""
         command = self.world.find_command(name, p.COMMAND_USER)
         resolved: Json = {}
@@ -484,7 +486,7 @@ class LocalDiscord:
 
     async def click_button(
         self, message: Json | int | str, custom_id: str, *, user: str = "alice"
-    ) -> Interaction:
+    ) -> SentInteraction:
         """A user presses the button `custom_id` on a message the bot sent."""
         msg = self._component_message(message, custom_id)
         data = {"custom_id": custom_id, "component_type": p.COMPONENT_BUTTON}
@@ -498,7 +500,7 @@ class LocalDiscord:
 
     async def select(
         self, message: Json | int | str, custom_id: str, values: list[str], *, user: str = "alice"
-    ) -> Interaction:
+    ) -> SentInteraction:
         """A user picks `values` in the string select `custom_id`."""
         msg = self._component_message(message, custom_id)
         data = {
@@ -514,7 +516,9 @@ class LocalDiscord:
             message=msg,
         )
 
-    async def submit_modal(self, opened_by: Interaction, values: dict[str, str]) -> Interaction:
+    async def submit_modal(
+        self, opened_by: SentInteraction, values: dict[str, str]
+    ) -> SentInteraction:
         """The user who got the modal fills its text inputs (`custom_id` -> text) and submits."""
         modal = opened_by.state.modal
         if modal is None:
@@ -579,7 +583,7 @@ class LocalDiscord:
 
     async def _interact(
         self, type: int, data: Json, *, user: str, channel: str | int, message: Json | None = None
-    ) -> Interaction:
+    ) -> SentInteraction:
         state = self.world.new_interaction(
             type,
             data,
@@ -588,7 +592,7 @@ class LocalDiscord:
             message=message,
         )
         await self.dispatch("INTERACTION_CREATE", state.payload)
-        return Interaction(self, state)
+        return SentInteraction(self, state)
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -1161,7 +1165,7 @@ class LocalDiscord:
             )
 
 
-class Interaction:
+class SentInteraction:
     """A test's handle on one interaction it sent: what the bot answered and when."""
 
     def __init__(self, server: LocalDiscord, state: InteractionState) -> None:
@@ -1262,4 +1266,4 @@ class Interaction:
         )
 
 
-__all__ = ["DEFAULT_TOKEN", "Fault", "Interaction", "LocalDiscord", "route_matches"]
+__all__ = ["DEFAULT_TOKEN", "Fault", "LocalDiscord", "SentInteraction", "route_matches"]
