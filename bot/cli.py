@@ -215,60 +215,20 @@ def run() -> None:
 
 @app.command("eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="A question set (JSON lines).")],
-    doc: Annotated[
-        str | None, typer.Option("--doc", help="Document the gold lines refer to.")
-    ] = None,
+    files: Annotated[list[Path] | None, typer.Argument(help="Question sets (JSON lines).")] = None,
+    all_sets: Annotated[bool, typer.Option("--all", help="Every set of tests/data/question-sets.toml.")] = False,
+    holdout: Annotated[bool, typer.Option("--holdout", help="With --all: the holdout sets too.")] = False,
+    without: Annotated[str | None, typer.Option("--without", help="Rules to switch off: NAME[,NAME].")] = None,
+    verdicts: Annotated[Path | None, typer.Option("--verdicts", help="Faithfulness verdicts file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the figures.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a question set and score it."""
+    """Run question sets over their documents and score them (per set and per kind)."""
+    from bot.cli_eval import run_evaluation
 
-    def body():
-        from bot.evaluation import load_cases, run_eval, summary
-
-        cases = load_cases(file)
-        application = load_app()
-        application.ensure_ingested()
-        doc_id = doc or _default_doc_id(application)
-        document = application.searcher.document(doc_id)
-        if document is None:
-            raise InputError(f"document {doc_id!r} is not ingested; run `articlebot ingest`")
-
-        def show(r):
-            if as_json:
-                return
-            mark = "PASS" if r.passed else "FAIL"
-            print(f"{mark} {r.case.id} {r.case.kind:<13} {r.seconds:5.1f}s  {r.case.q}")
-            print(f"     -> {r.answer.answer}")
-            for c in r.answer.citations:
-                print(f"        [{c.n}] line {c.line}: {c.quote[:90]}")
-            for reason in r.reasons:
-                print(f"     !! {reason}")
-
-        results = run_eval(cases, application.answerer, article=document.text, doc_id=doc_id,
-                           progress=show)  # fmt: skip
-        stats = summary(results)
-        if as_json:
-            print_json({
-                "summary": stats,
-                "results": [{"id": r.case.id, "passed": r.passed, "reasons": r.reasons,
-                             "seconds": round(r.seconds, 2), **r.answer.to_dict()}
-                            for r in results],
-            })  # fmt: skip
-        else:
-            print()
-            print(f"passed {stats['passed']}/{stats['total']}")
-            for key, value in stats.items():
-                if key not in ("passed", "total"):
-                    print(f"  {key}: {value}")
-
-    edge(body, as_json=as_json)
-
-
-def _default_doc_id(application) -> str:
-    from retrieval.documents import make_doc_id
-
-    return make_doc_id(Path(application.settings.default_documents[0]))
+    edge(lambda: run_evaluation(files or [], all_sets=all_sets, holdout=holdout, without=without,
+                                verdicts=verdicts, quiet=quiet, as_json=as_json),
+         as_json=as_json)  # fmt: skip
 
 
 @app.command()

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from bot.app import App
-from bot.evaluation import load_cases, score
+from bot.evaluation import gold_spans, load_cases, score
 from bot.settings import Settings
 from tests.conftest import ARTICLE, ARTICLE_ID, DEV_QUESTIONS, ROOT
 
@@ -107,11 +107,11 @@ def test_qwen_answers_dev_questions(qwen_app, case_id):
         pytest.skip("../shared is not beside this checkout")
     [case] = [c for c in load_cases(DEV_QUESTIONS) if c.id == case_id]
     answer = qwen_app.answerer.ask(case.q)
-    reasons, gold_hits, verbatim = score(case, answer, TEXT, qwen_app.detector, ARTICLE_ID)
-    assert reasons == [], f"{case.q!r} -> {answer.answer!r}"
-    assert verbatim == len(answer.citations)
+    scored = score(case, answer, TEXT, gold_spans(case, TEXT), qwen_app.detector, ARTICLE_ID)
+    assert scored.reasons == [], f"{case.q!r} -> {answer.answer!r}"
+    assert scored.verbatim == len(answer.citations)
     if case.gold:
-        assert gold_hits >= 1
+        assert scored.cites_gold
 
 
 def test_qwen_does_not_obey_a_document(qwen_app, real_embedder, tmp_path):
