@@ -208,8 +208,12 @@ class Answerer:
         prime = getattr(self.llm, "prime", None)
         if prime is None:
             return 0.0
-        answer, _ = self.prompts.chat("answer", examples="answer_examples", passages="", question="",
-                                      language="", history="", note="")  # fmt: skip
+        if self.settings.answer_style == "extract":
+            answer, _ = self.prompts.chat("extract", examples="extract_examples", passages="",
+                                          question="")  # fmt: skip
+        else:
+            answer, _ = self.prompts.chat("answer", examples="answer_examples", passages="",
+                                          question="", language="", history="", note="")  # fmt: skip
         translate, _ = self.prompts.chat("translate", examples="translate_examples", passages="",
                                          language="")  # fmt: skip
         return prime(answer) + prime(translate)

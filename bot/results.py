@@ -38,6 +38,7 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # what the model saw
     generation: Generation | None = None
     rules: list[str] = field(default_factory=list)  # the rules that changed or decided it
+    spans: list = field(default_factory=list)  # copied words the answer is made of (extract)
 
     @classmethod
     def cited(

@@ -217,6 +217,16 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=3600, description="Time budget of one generation."
     )
     default_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    answer_style: str = Field(
+        default="write", pattern="^(write|extract)$",
+        description="extract: the model copies the words that answer and code writes the "
+        "sentence; write: the model writes the answer sentence.",
+    )
+    show_original: bool = Field(
+        default=True,
+        description="With answer_style=extract, a translated answer also shows the article's "
+        "own words in quotation marks.",
+    )
     rules: list[str] = Field(
         default_factory=_all_rules,
         description="The rules that wrap the model, in the order they run within their "

@@ -121,19 +121,25 @@ class Writer:
             history=self.prompts.history(turns), note="",
         )[1]  # fmt: skip
 
-    def generate(self, request: Request, messages: list[Message]) -> Generation:
+    def generate(self, request: Request, messages: list[Message], *, name: str = "answer") -> Generation:
+        """The model's reply to `messages`, a conversation with the `name` prompt."""
         self._prime()
         streamer = request.streamer
         return self.llm.generate(
             messages,
             max_tokens=self.settings.max_tokens,
-            stop=self.prompts.stops("answer"),
+            stop=self.prompts.stops(name),
             timeout_s=self.settings.generation_timeout_s,
             on_text=streamer.feed if streamer else None,
         )
 
     def answer(self, request: Request) -> tuple[Answer, list[Message]]:
-        """The model's reply over `request.passages`, grounded; and the messages it saw."""
+        """The model's answer over `request.passages`, grounded; and the messages it saw."""
+        if self.settings.answer_style == "extract":
+            from bot.composing import extractive_answer
+
+            answer = extractive_answer(request, self)
+            return answer, request.messages
         if request.on_text:
             request.streamer = AnswerStreamer(request.on_text, len(request.passages))
         messages = self.messages(request)

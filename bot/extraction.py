@@ -1,0 +1,108 @@
+"""Answers copied out of the passages: the model marks the words, code checks them.
+
+The model is asked for the words of a passage that answer the question, one line per
+answer (`[2] copied words`), or `NONE`. Each line is then located in its passage: a
+copy counts only when it is the passage's own text (compared with spacing, quotation
+marks and letter case normalised, but never with words changed), and it becomes a
+`Span`, the document's text between two offsets. What the model wrote but the passage
+does not say is dropped; an answer is made only of spans.
+
+What this module does not do: decide the question's route, or render the answer
+sentence (see `bot.writing`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.grounding import NONE_REPLY
+from bot.numbers import fix_number_spacing
+from retrieval.search import Passage
+
+_LINE = re.compile(r"^\s*\[(\d{1,2})\]\s*(.+?)\s*$")
+_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'",
+                         "’": "'", "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})  # fmt: skip
+MIN_CHARS = 2
+
+
+@dataclass(frozen=True)
+class Span:
+    """Words of a passage that answer the question: `text == document.text[start:end]`."""
+
+    passage: Passage
+    start: int  # offsets in the document
+    end: int
+    text: str
+
+
+def parse(reply: str) -> list[tuple[int, str]]:
+    """`[(n, copied words)]` from the model's lines; [] for NONE or nothing usable."""
+    reply = fix_number_spacing(reply)
+    if NONE_REPLY.match(reply.strip()):
+        return []
+    found = []
+    for line in reply.splitlines():
+        match = _LINE.match(line)
+        if match:
+            words = match.group(2).strip().strip('"“”„«»').strip()
+            words = re.sub(r"\s*\[\d{1,2}\]\s*$", "", words).rstrip(" .;,")
+            if len(words) >= MIN_CHARS and not NONE_REPLY.match(words):
+                found.append((int(match.group(1)), words))
+    return found
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """`text` compared loosely (quotes unified, spaces collapsed, lower case), with the
+    index in `text` of each character kept."""
+    chars, where = [], []
+    previous_space = True
+    for i, ch in enumerate(unicodedata.normalize("NFC", text)):
+        ch = ch.translate(_QUOTES).lower()
+        if ch.isspace():
+            if previous_space:
+                continue
+            ch = " "
+        chars.append(ch)
+        where.append(i)
+        previous_space = ch == " "
+    return "".join(chars), where
+
+
+def locate(words: str, passage: Passage) -> tuple[int, int] | None:
+    """Document offsets of `words` within `passage`, or None when the passage does not
+    hold them. Spacing, quotation marks and case may differ; words may not."""
+    start = passage.text.find(words)
+    if start >= 0:
+        return passage.start + start, passage.start + start + len(words)
+    haystack, where = _folded(passage.text)
+    needle, _ = _folded(words)
+    needle = needle.strip()
+    if not needle:
+        return None
+    at = haystack.find(needle)
+    if at < 0:
+        return None
+    end = where[at + len(needle) - 1] + 1
+    return passage.start + where[at], passage.start + end
+
+
+def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
+    """The located spans of the reply, in its order, without repeats. `document_text(p)`
+    gives the text of `p`'s document."""
+    out: list[Span] = []
+    for n, words in parse(reply):
+        if not 1 <= n <= len(passages):
+            continue
+        passage = passages[n - 1]
+        found = locate(words, passage)
+        if found is None:
+            continue
+        start, end = found
+        text = document_text(passage)[start:end]
+        if any(s.start <= start and end <= s.end for s in out):
+            continue  # already said
+        out = [s for s in out if not (start <= s.start and s.end <= end)]
+        out.append(Span(passage, start, end, text))
+    return out
