@@ -46,8 +46,8 @@ def parse(reply: str) -> list[tuple[int, str]]:
     for line in reply.splitlines():
         match = _LINE.match(line)
         if match:
-            words = match.group(2).strip().strip('"“”„«»').strip()
-            words = re.sub(r"\s*\[\d{1,2}\]\s*$", "", words).rstrip(" .;,")
+            words = re.sub(r"\s*\[\d{1,2}\]\s*$", "", match.group(2))
+            words = words.strip().rstrip(" .;,").strip('"“”„«»').strip().rstrip(" .;,")
             if len(words) >= MIN_CHARS and not NONE_REPLY.match(words):
                 found.append((int(match.group(1)), words))
     return found

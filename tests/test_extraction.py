@@ -1,0 +1,63 @@
+"""Copied answers: the model's lines parsed, and located in their passages or dropped."""
+
+import pytest
+
+from bot.extraction import locate, parse, spans
+from retrieval.search import Passage
+
+KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
+         "Mittwoch mit.")  # fmt: skip
+MARCH = "Police counted about 2,000 marchers on Saturday, while the organisers spoke of 5,000."
+FEU = "Selon les pompiers, l’incendie a détruit 1 200 hectares de forêt."
+
+
+def passage(text: str, start: int = 100) -> Passage:
+    return Passage("doc", start, start + len(text), text, 0.6, 1, 0, "Title")
+
+
+@pytest.mark.parametrize(
+    ("reply", "parsed"),
+    [
+        ("[1] 4.700 Verluste", [(1, "4.700 Verluste")]),
+        ("[1] “darunter 600 Tote”.\n[2] am Mittwoch [2]", [(1, "darunter 600 Tote"), (2, "am Mittwoch")]),
+        ("NONE", []),
+        ("ANSWER: NONE", []),
+        ("[1] NONE", []),
+        ("The article does not say.", []),
+        ("[1] 10, 000 soldiers", [(1, "10,000 soldiers")]),
+    ],
+)
+def test_parse(reply, parsed):
+    assert parse(reply) == parsed
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "found"),
+    [
+        ("darunter 600 Tote", KURSK, "darunter 600 Tote"),
+        ("Darunter  600 tote", KURSK, "darunter 600 Tote"),  # case and spacing may differ
+        ("the organisers spoke of 5,000", MARCH, "the organisers spoke of 5,000"),
+        ("l'incendie a détruit 1 200 hectares", FEU, "l’incendie a détruit 1 200 hectares"),
+        ("the organizers spoke of 5,000", MARCH, None),  # a word changed
+        ("darunter 300 Tote", KURSK, None),  # a figure changed
+        ("600 dead", KURSK, None),  # translated
+    ],
+)
+def test_locate_finds_only_the_passages_own_words(words, text, found):
+    p = passage(text)
+    where = locate(words, p)
+    document = " " * 100 + text
+    assert (document[where[0] : where[1]] if where else None) == found
+
+
+def test_spans_are_the_documents_text_in_the_models_order_without_repeats():
+    march, kursk = passage(MARCH, 0), passage(KURSK, len(MARCH) + 1)
+    document = f"{MARCH} {KURSK}"
+    reply = ("[2] 4.700 Verluste\n[1] the organisers spoke of 5,000\n[3] invented\n"
+             "[2] 4.700 Verluste, darunter 600 Tote\n[1] the organizers said 5,000")  # fmt: skip
+    found = spans(reply, [march, kursk], lambda p: document)
+    assert [(s.text, s.passage is kursk) for s in found] == [
+        ("the organisers spoke of 5,000", False),
+        ("4.700 Verluste, darunter 600 Tote", True),
+    ]
+    assert all(document[s.start : s.end] == s.text for s in found)
