@@ -79,11 +79,15 @@ def ingest_documents(
     return report
 
 
+def stale_documents(store: Store) -> list[str]:
+    """Ids of the documents of the index that another chunker version chunked."""
+    return [info.doc_id for info in store.documents() if info.chunker != CHUNKER_VERSION]
+
+
 def rechunk_stale(*, store: Store, embedder: Embedder) -> IngestReport | None:
     """Re-chunks and re-embeds, from the text the index keeps, every document another
     chunker version chunked; None when there is none."""
-    stale = [info.doc_id for info in store.documents() if info.chunker != CHUNKER_VERSION]
-    documents = [doc for doc in map(store.document, stale) if doc is not None]
+    documents = [doc for doc in map(store.document, stale_documents(store)) if doc is not None]
     if not documents:
         return None
     return ingest_documents(documents, store=store, embedder=embedder)
