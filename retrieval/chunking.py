@@ -12,8 +12,8 @@ paragraph per long line keeps one paragraph per line. Markdown headings (`#`…)
 and list items (`- `, `* `, `1. `) are paragraphs of their own.
 
 **Headings.** A Markdown heading, or a paragraph of one line of at most
-`MAX_HEADING_CHARS` characters without sentence-final punctuation (a title line, a
-subheading, a separator), has kind `HEADING`. `paragraphs()` returns it; it is
+`MAX_HEADING_CHARS` characters that ends in a letter or digit (a title line, a
+subheading) or holds none (a separator), has kind `HEADING`. `paragraphs()` returns it; it is
 not a sentence and not a chunk, because it is no answer to anything on its own.
 
 **Sentences.** Each paragraph is segmented with syntok, which knows German
@@ -230,16 +230,21 @@ def _paragraph(text: str, index: int, group: list[_Line], line_starts: list[int]
         kind = HEADING
     elif first in ("bullet", "numbered"):
         kind = ITEM
-    elif (
-        len(group) == 1
-        and end - start <= MAX_HEADING_CHARS
-        and not _SENTENCE_END.search(text[start:end])
+    elif len(group) == 1 and end - start <= MAX_HEADING_CHARS and _ends_unpunctuated(
+        text[start:end]
     ):
         kind = HEADING  # a title line, a subheading, a separator
     else:
         kind = TEXT
     line = bisect.bisect_right(line_starts, start)
     return Paragraph(index, start, end, line, kind, text[start:end])
+
+
+def _ends_unpunctuated(line: str) -> bool:
+    """True for "Fresno, California" and "---"; False for a line that ends in a full stop,
+    a question mark, a colon, a closing quote or bracket: those may be sentences
+    ("„Keine Erzieherin wird entlassen“"), and a sentence is never dropped."""
+    return line[-1].isalnum() or not any(c.isalnum() for c in line)
 
 
 def _sentences(text: str, max_chars: int, lang: str | None) -> list[tuple[int, int, int]]:

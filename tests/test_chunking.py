@@ -251,14 +251,18 @@ def test_xquad_title_lines_are_headings_and_paragraphs_are_chunked(name):
     assert [c.line for c in chunks] == sorted(c.line for c in chunks) and chunks[0].line == 3
 
 
-def test_a_title_line_before_a_blank_line_is_a_heading_and_a_question_is_not():
-    text = "Fresno, California\n\nWie groß ist Fresno?\n\nFresno hat 500.000 Einwohner.\n"
+def test_a_title_line_and_a_separator_are_headings_but_a_question_or_a_quote_is_not():
+    text = ("Fresno, California\n\nWie groß ist Fresno?\n\n„Keine Erzieherin wird entlassen“\n"
+            "\n---\n\nFresno hat 500.000 Einwohner.\n")  # fmt: skip
     assert [(p.kind, p.text) for p in paragraphs(text)] == [
         (HEADING, "Fresno, California"), (TEXT, "Wie groß ist Fresno?"),
+        (TEXT, "„Keine Erzieherin wird entlassen“"), (HEADING, "---"),
         (TEXT, "Fresno hat 500.000 Einwohner."),
     ]  # fmt: skip
     assert [(c.paragraph, c.text) for c in chunk_document("f", text)] == [
-        (1, "Wie groß ist Fresno?"), (2, "Fresno hat 500.000 Einwohner.")]  # fmt: skip
+        (1, "Wie groß ist Fresno?"), (2, "„Keine Erzieherin wird entlassen“"),
+        (4, "Fresno hat 500.000 Einwohner."),
+    ]  # fmt: skip
 
 
 # -- sentences ----------------------------------------------------------------------------
