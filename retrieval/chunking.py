@@ -7,14 +7,20 @@ typical line width (the 90th percentile of its line lengths) is at most
 `MAX_WRAP_WIDTH`, and most line breaks inside blocks fall where a greedy wrapper
 at that width would put them (the next line's first word would not have fitted)
 and in mid-sentence. In a hard-wrapped document, a line that the next word would
-have fitted on with room to spare ends its paragraph. A document with one
-paragraph per long line keeps one paragraph per line. Markdown headings (`#`…)
-and list items (`- `, `* `, `1. `) are paragraphs of their own.
+have fitted on with room to spare ends its paragraph; a paragraph whose last
+line is nearly full and that no blank line ends cannot be told from its wrap, so
+it runs on into the next. A document with one paragraph per long line keeps one
+paragraph per line. Markdown headings (`#`…) and list items (`- `, `* `, `1. `)
+are paragraphs of their own; in a wrapped text, a line starting with "3. " starts
+an item only after another item or a line ending in ":" (else it may be the wrap
+of "am\n3. Oktober"), or where a short line ends the paragraph anyway.
 
 **Headings.** A Markdown heading, or a paragraph of one line of at most
 `MAX_HEADING_CHARS` characters that ends in a letter or digit (a title line, a
-subheading) or holds none (a separator), has kind `HEADING`. `paragraphs()` returns it; it is
-not a sentence and not a chunk, because it is no answer to anything on its own.
+subheading) or holds none (a separator), has kind `HEADING`. `paragraphs()`
+returns it, with its index; it is no sentence and no chunk, because it answers
+nothing on its own. A line ending in "?", ":" or a closing quote may be a
+sentence and stays one.
 
 **Sentences.** Each paragraph is segmented with syntok, which knows German
 abbreviations ("z.B.", "3. Okt.") and leaves numbers such as "4.700" whole.
@@ -50,8 +56,16 @@ log = logging.getLogger(__name__)
 
 CHUNKER_VERSION = 2  # 1: one syntok run per physical line; 2: paragraphs, headings, ordinals
 MAX_CHARS = 600
-MAX_WRAP_WIDTH = 100  # wider lines are paragraphs, not the lines of a hard-wrapped text
-WRAP_FILL = 0.85  # a wrapped line plus the next word reaches this share of the width
+# Hard wraps: the width is this percentile of the line lengths, and at most MAX_WRAP_WIDTH
+# (wider lines are paragraphs). A line break inside a block is a wrap when the line plus
+# the next line's first word would exceed WRAP_FILL of the width. A document is wrapped
+# when at least WRAPPED_SHARE of those breaks are wraps, and MID_SENTENCE_SHARE of them
+# fall in mid-sentence (lines that are sentences of similar length are not wrapped).
+WIDTH_PERCENTILE = 0.9
+MAX_WRAP_WIDTH = 100
+WRAP_FILL = 0.85
+WRAPPED_SHARE = 0.6
+MID_SENTENCE_SHARE = 1 / 3
 MAX_HEADING_CHARS = 100
 
 TEXT, HEADING, ITEM = "text", "heading", "item"
@@ -95,7 +109,7 @@ class Chunk:
 def paragraphs(text: str) -> list[Paragraph]:
     """The paragraphs of `text`, headings included (their `kind` is `HEADING`)."""
     lines = _lines(text)
-    width = wrap_width(text, lines)
+    width = _wrap_width(lines)
     line_starts = _line_starts(text)
     out: list[Paragraph] = []
     group: list[_Line] = []
@@ -139,13 +153,19 @@ def chunk_document(
     ]
 
 
-def wrap_width(text: str, lines: list[_Line] | None = None) -> int | None:
+def wrap_width(text: str) -> int | None:
     """The width `text` is hard-wrapped at, or None when its lines are its paragraphs."""
-    lines = _lines(text) if lines is None else lines
+    return _wrap_width(_lines(text))
+
+
+# -- internals ------------------------------------------------------------------------------
+
+
+def _wrap_width(lines: list[_Line]) -> int | None:
     lengths = sorted(line.width for line in lines if line.kind != "blank")
     if len(lengths) < 2:
         return None
-    width = lengths[math.ceil(0.9 * len(lengths)) - 1]
+    width = lengths[math.ceil(WIDTH_PERCENTILE * len(lengths)) - 1]
     if width > MAX_WRAP_WIDTH:
         return None
     inner = [
@@ -157,12 +177,9 @@ def wrap_width(text: str, lines: list[_Line] | None = None) -> int | None:
         return None
     wrapped = sum(_filled(a, b, width) for a, b in inner)
     mid_sentence = sum(not _SENTENCE_END.search(a.content.rstrip()) for a, _ in inner)
-    if wrapped >= 0.6 * len(inner) and mid_sentence >= len(inner) / 3:
+    if wrapped >= WRAPPED_SHARE * len(inner) and mid_sentence >= MID_SENTENCE_SHARE * len(inner):
         return width
     return None
-
-
-# -- internals ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -185,7 +202,7 @@ def _lines(text: str) -> list[_Line]:
     out = []
     pos = 0
     for raw in text.splitlines(keepends=True):
-        content = raw.splitlines()[0] if raw.splitlines() else ""
+        content = (raw.splitlines() or [""])[0]  # without its line break
         if not content.strip():
             kind = "blank"
         elif _HEADING_LINE.match(content):
