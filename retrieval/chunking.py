@@ -12,8 +12,8 @@ line is nearly full and that no blank line ends cannot be told from its wrap, so
 it runs on into the next. A document with one paragraph per long line keeps one
 paragraph per line. Markdown headings (`#`…) and list items (`- `, `* `, `1. `)
 are paragraphs of their own; in a wrapped text, a line starting with "3. " starts
-an item only after another item or a line ending in ":" (else it may be the wrap
-of "am\n3. Oktober"), or where a short line ends the paragraph anyway.
+an item only after another item or a line ending in ":" (else it may be a date
+wrapped after "am"), or where a short line ends the paragraph anyway.
 
 **Headings.** A Markdown heading, or a paragraph of one line of at most
 `MAX_HEADING_CHARS` characters that ends in a letter or digit (a title line, a
