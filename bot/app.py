@@ -199,10 +199,20 @@ class App:
         forget_chroma_system(path)
 
     def ensure_ingested(self) -> IngestReport | None:
-        """Ingests the default documents when the index is empty; None when nothing to do."""
-        if not self.store.is_empty():
+        """Ingests the default documents when the index is empty, and chunks again every
+        document an older chunker version indexed (from the text the index keeps, so
+        uploaded documents are upgraded too); None when there is nothing to do. The
+        embedder is not touched then."""
+        from retrieval.ingest import rechunk_stale, stale_documents
+
+        if self.store.is_empty():
+            return self.ingest()
+        if not stale_documents(self.store):
             return None
-        return self.ingest()
+        report = rechunk_stale(store=self.store, embedder=self.embedder)
+        if report is not None:
+            log.info("chunked %s again with the current chunker", ", ".join(report.updated))
+        return report
 
     def documents(self) -> list[DocumentInfo]:
         """The ingested documents (id, title, language, size, passages)."""

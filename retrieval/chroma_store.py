@@ -1,5 +1,11 @@
 """The `Store` on Chroma: documents, sentence chunks and their vectors, in generations.
 
+Each document's record holds its title, language, source, hash, size, number of
+chunks and the `CHUNKER_VERSION` that chunked it; each chunk's record holds its
+document, index, offsets, line and paragraph. Records written before chunker 2
+lack `chunker` and `paragraph`: they read as chunker 1 and paragraph None, and
+ingest re-chunks such documents.
+
 Layout: every ingest writes a complete new *generation* (a chunks collection
 and a documents collection, named with the generation id), then flips one
 pointer record in the `<prefix>_meta` collection. Readers always follow the
@@ -34,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.chroma_client import REBUILD_HINT, is_unreachable, short, store_error
-from retrieval.chunking import Chunk
+from retrieval.chunking import CHUNKER_VERSION, Chunk
 from retrieval.documents import Document
 from retrieval.errors import StoreError
 from retrieval.store import DocumentInfo, StoredChunk
@@ -343,11 +349,8 @@ class ChromaStore:
             ids=[doc.doc_id],
             embeddings=[[1.0]],
             documents=[doc.text],
-            metadatas=[{
-                "title": doc.title, "lang": doc.lang, "source": doc.source,
-                "sha256": doc.sha256, "chars": len(doc.text), "chunks": len(doc_chunks),
-            }],
-        )  # fmt: skip
+            metadatas=[self._document_metadata(doc, doc_chunks)],
+        )
         for i in range(0, len(doc_chunks), BATCH):
             batch = doc_chunks[i : i + BATCH]
             self._call(
@@ -355,17 +358,33 @@ class ChromaStore:
                 ids=[c.chunk_id for c in batch],
                 embeddings=np.asarray(vectors[i : i + BATCH], dtype=np.float32).tolist(),
                 documents=[c.text for c in batch],
-                metadatas=[{
-                    "doc_id": c.doc_id, "index": c.index, "start": c.start, "end": c.end,
-                    "line": c.line, "title": doc.title,
-                } for c in batch],
-            )  # fmt: skip
+                metadatas=[self._chunk_metadata(c, doc) for c in batch],
+            )
+
+    @staticmethod
+    def _document_metadata(doc: Document, doc_chunks: list[Chunk]) -> dict:
+        """What is stored with a document; `chunker` is the version that made its chunks
+        (documents are only ever written with chunks of this code's chunker)."""
+        return {
+            "title": doc.title, "lang": doc.lang, "source": doc.source, "sha256": doc.sha256,
+            "chars": len(doc.text), "chunks": len(doc_chunks), "chunker": CHUNKER_VERSION,
+        }  # fmt: skip
+
+    @staticmethod
+    def _chunk_metadata(chunk: Chunk, doc: Document) -> dict:
+        if chunk.paragraph is None:
+            raise ValueError(f"chunk {chunk.chunk_id} has no paragraph; chunk it again")
+        return {
+            "doc_id": chunk.doc_id, "index": chunk.index, "start": chunk.start, "end": chunk.end,
+            "line": chunk.line, "paragraph": chunk.paragraph, "title": doc.title,
+        }  # fmt: skip
 
     @staticmethod
     def _info(doc_id: str, meta: dict) -> DocumentInfo:
         return DocumentInfo(
             doc_id=doc_id, title=meta["title"], lang=meta["lang"], source=meta["source"],
             sha256=meta["sha256"], chars=int(meta["chars"]), chunks=int(meta["chunks"]),
+            chunker=int(meta.get("chunker", 1)),  # not recorded by chunker 1
         )  # fmt: skip
 
     @staticmethod
@@ -373,5 +392,6 @@ class ChromaStore:
         chunk = Chunk(
             doc_id=meta["doc_id"], index=int(meta["index"]), start=int(meta["start"]),
             end=int(meta["end"]), line=int(meta["line"]), text=text,
+            paragraph=int(meta["paragraph"]) if "paragraph" in meta else None,  # chunker 1
         )  # fmt: skip
         return StoredChunk(chunk=chunk, title=meta["title"])

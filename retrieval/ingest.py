@@ -2,7 +2,11 @@
 
 All documents are loaded and validated before the store is touched, so a bad
 path fails the whole call and loses nothing. A document whose text hash is
-already in the index is skipped without loading the embedder.
+already in the index is skipped without loading the embedder, unless another
+chunker version chunked it (`CHUNKER_VERSION`): then it is re-chunked and
+re-embedded, so an index is never a mix of two chunkers' passages for one
+document. `rechunk_stale` does that for every such document of an index, from
+the text the index keeps.
 
 What this module does not do: read files itself (see `documents`), split (see
 `chunking`), or know the database (it writes through any `Store`).
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.chunking import chunk_document
+from retrieval.chunking import CHUNKER_VERSION, chunk_document
 from retrieval.documents import Document, load_document
 from retrieval.embedding import Embedder
 from retrieval.store import Store
@@ -59,10 +63,13 @@ def ingest_documents(
     for doc in todo.values():
         known = existing.get(doc.doc_id)
         if known is not None and known.sha256 == doc.sha256:
-            report.unchanged.append(doc.doc_id)
-            continue
+            if known.chunker == CHUNKER_VERSION:
+                report.unchanged.append(doc.doc_id)
+                continue
+            log.info("%s was chunked by chunker %d; chunking it again with chunker %d",
+                     doc.doc_id, known.chunker, CHUNKER_VERSION)  # fmt: skip
         (report.updated if known else report.added).append(doc.doc_id)
-        chunks = chunk_document(doc.doc_id, doc.text)
+        chunks = chunk_document(doc.doc_id, doc.text, lang=doc.lang)
         vectors = embedder.embed_documents([c.text for c in chunks])
         batches.append((doc, chunks, vectors))
         report.chunks += len(chunks)
@@ -70,6 +77,20 @@ def ingest_documents(
         report.generation = store.replace(batches)
         log.info("ingested %s", ", ".join(d.doc_id for d, _, _ in batches))
     return report
+
+
+def stale_documents(store: Store) -> list[str]:
+    """Ids of the documents of the index that another chunker version chunked."""
+    return [info.doc_id for info in store.documents() if info.chunker != CHUNKER_VERSION]
+
+
+def rechunk_stale(*, store: Store, embedder: Embedder) -> IngestReport | None:
+    """Re-chunks and re-embeds, from the text the index keeps, every document another
+    chunker version chunked; None when there is none."""
+    documents = [doc for doc in map(store.document, stale_documents(store)) if doc is not None]
+    if not documents:
+        return None
+    return ingest_documents(documents, store=store, embedder=embedder)
 
 
 def remove_document(doc_id: str, *, store: Store) -> bool:

@@ -39,9 +39,12 @@ class Passage:
     end: int
     text: str
     score: float  # cosine similarity of the question and the passage
-    line: int
+    line: int  # 1-based line the passage starts on, for display
     index: int
     title: str
+    # The passage's paragraph in its document (`Paragraph.index`); None when an older
+    # chunker wrote the index, which did not record paragraphs (re-ingest it).
+    paragraph: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -164,9 +167,12 @@ class Snapshot:
         return out
 
     def following(self, passage: Passage) -> Passage | None:
-        """The next sentence of the same paragraph, or None at a paragraph's end."""
+        """The next sentence of the same paragraph, or None at a paragraph's end (and
+        always for an index an older chunker wrote: it does not know its paragraphs)."""
+        if passage.paragraph is None:
+            return None
         found = self._passage((passage.doc_id, passage.index + 1), 0.0)
-        return found if found is not None and found.line == passage.line else None
+        return found if found is not None and found.paragraph == passage.paragraph else None
 
     def vectors(self, passages: list[Passage]) -> np.ndarray:
         """The stored (normalised) vectors of `passages`, one row each, cached per generation."""
@@ -195,6 +201,7 @@ class Snapshot:
         return Passage(
             doc_id=chunk.doc_id, start=chunk.start, end=chunk.end, text=chunk.text,
             score=score, line=chunk.line, index=chunk.index, title=stored.title,
+            paragraph=chunk.paragraph,
         )  # fmt: skip
 
 
@@ -222,6 +229,9 @@ class Searcher:
                     if doc is not None:
                         docs[doc.doc_id] = doc
                 self._corpus = _Corpus(generation, chunks, docs, lexical=self.hybrid)
+                if any(s.chunk.paragraph is None for s in chunks):
+                    log.warning("the index was written by an older chunker and knows no "
+                                "paragraphs; `articlebot run` chunks its documents again")
             corpus = self._corpus
         return Snapshot(corpus, self.embedder, self.store, self.hybrid)
 

@@ -1,6 +1,7 @@
 """The store seam: the `Store` protocol, and the records a store returns.
 
-A store keeps documents, their sentence chunks and the chunks' vectors, as one
+A store keeps documents, their sentence chunks (with their paragraphs) and the
+chunks' vectors, and which chunker version chunked each document, as one
 *generation* at a time: `replace` writes a complete new generation and switches
 to it at once, so a reader sees the index before an ingest or after it, never
 half-way, and `generation()` changes with every switch (the searcher rebuilds
@@ -19,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from retrieval.chunking import Chunk
+from retrieval.chunking import CHUNKER_VERSION, Chunk
 from retrieval.documents import Document
 
 
@@ -32,6 +33,9 @@ class DocumentInfo:
     sha256: str
     chars: int
     chunks: int
+    # The `CHUNKER_VERSION` that chunked the document; an index from before versions
+    # were recorded reads as 1. Ingest re-chunks a document whose version differs.
+    chunker: int = CHUNKER_VERSION
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""`App`: built from the configuration (`from_config`), and `ingest_bytes`: an uploaded file
-(as Discord's /ingest gets it) becomes a document."""
+"""`App`: built from the configuration (`from_config`); `ingest_bytes`: an uploaded file
+(as Discord's /ingest gets it) becomes a document; `ensure_ingested`: an empty or stale
+index is (re-)ingested at start."""
 
 import pytest
 
 from bot.app import App
 from bot.errors import ArticlebotError
+from retrieval.chunking import CHUNKER_VERSION, chunk_document
 from retrieval.errors import DocumentError
-from tests.conftest import ARTICLE_ID
+from tests.conftest import ARTICLE, ARTICLE_ID, make_app
+from tests.fakes import ToyEmbedder
+from tests.old_chunker import old_chunker
 
 
 def test_an_uploaded_markdown_file_is_ingested_under_an_id_from_its_name(fake_app):
@@ -18,7 +22,7 @@ def test_an_uploaded_markdown_file_is_ingested_under_an_id_from_its_name(fake_ap
         ["treffen-im-rathaus"],
         [],
         [],
-        2,
+        1,  # the heading "# Treffen im Rathaus" is no passage
     )
     infos = {d.doc_id: (d.title, d.lang, d.source) for d in fake_app.store.documents()}
     assert infos["treffen-im-rathaus"] == (
@@ -98,3 +102,44 @@ def test_from_config_names_the_fix_for_a_bad_configuration(
     with pytest.raises(ArticlebotError) as caught:
         App.from_config()
     assert (str(caught.value), caught.value.exit_code) == (message.format(config=config), 1)
+
+
+# -- ensure_ingested: an empty index, a current one, one of an older chunker ---------------
+
+
+def test_ensure_ingested_fills_an_empty_index_then_does_nothing(settings, chroma_client):
+    app = make_app(settings, chroma_client, ToyEmbedder())
+    report = app.ensure_ingested()
+    assert (report.added, report.chunks) == ([ARTICLE_ID], 18)
+    generation = app.store.generation()
+    assert app.ensure_ingested() is None
+    assert app.store.generation() == generation
+    later = App(settings, client=chroma_client)  # the next start
+    assert later.ensure_ingested() is None
+    assert "embedder" not in vars(later)  # a current index needs no embedder
+
+
+def test_ensure_ingested_chunks_an_old_index_again(settings, chroma_client, monkeypatch):
+    """`make run` on an index the old chunker wrote upgrades it: the default article and an
+    upload, from the texts the index keeps, re-embedded once."""
+    app = make_app(settings, chroma_client, ToyEmbedder())
+    upload = b"Ein hochgeladener Text.\nEr hat zwei Zeilen.\n"
+    with old_chunker(monkeypatch):
+        app.ingest()
+        app.ingest_bytes(upload, "upload.txt")
+    assert [(d.doc_id, d.chunker) for d in app.store.documents()] == [
+        (ARTICLE_ID, 1), ("upload", 1)]  # fmt: skip
+    app.embedder.document_calls = 0
+    report = app.ensure_ingested()
+    assert (report.added, report.updated, report.unchanged, report.chunks) == (
+        [], [ARTICLE_ID, "upload"], [], 18 + 2)  # fmt: skip
+    assert app.embedder.document_calls == 2
+    assert [(d.doc_id, d.chunker, d.chunks) for d in app.store.documents()] == [
+        (ARTICLE_ID, CHUNKER_VERSION, 18), ("upload", CHUNKER_VERSION, 2)]  # fmt: skip
+    text = ARTICLE.read_text(encoding="utf-8")
+    article = [s.chunk for s in app.store.chunks() if s.chunk.doc_id == ARTICLE_ID]
+    assert article == chunk_document(ARTICLE_ID, text, lang="de")
+    passages = app.searcher.all_passages()
+    assert None not in {p.paragraph for p in passages}
+    assert app.searcher.following(passages[4]) == passages[5]  # line 5 holds two sentences
+    assert app.ensure_ingested() is None

@@ -84,10 +84,10 @@ def test_the_url_alone_moves_the_index_to_the_server(env, chroma):
 def test_ingest_list_reingest_remove(env):
     app = server_app()
     report = app.ingest([ARTICLE, LIBRARY])
-    assert (report.added, report.updated, report.chunks) == ([ARTICLE_ID, LIBRARY_ID], [], 30)
+    assert (report.added, report.updated, report.chunks) == ([ARTICLE_ID, LIBRARY_ID], [], 28)
     assert [(d.doc_id, d.lang, d.chunks, d.chars) for d in app.store.documents()] == [
-        (LIBRARY_ID, "en", 11, len(LIBRARY.read_text(encoding="utf-8"))),
-        (ARTICLE_ID, "de", 19, 2959),
+        (LIBRARY_ID, "en", 10, len(LIBRARY.read_text(encoding="utf-8"))),
+        (ARTICLE_ID, "de", 18, 2959),
     ]
     generation, embedded = app.store.generation(), app.embedder.document_calls
     again = app.ingest([ARTICLE, LIBRARY])
@@ -96,7 +96,7 @@ def test_ingest_list_reingest_remove(env):
     assert app.remove(LIBRARY_ID) is True
     assert app.remove(LIBRARY_ID) is False
     assert [d.doc_id for d in app.store.documents()] == [ARTICLE_ID]
-    assert len(app.store.chunks()) == 19
+    assert len(app.store.chunks()) == 18
     assert app.ingest([LIBRARY]).added == [LIBRARY_ID]
     assert app.embedder.document_calls == embedded + 1  # only the returning document
     assert [d.doc_id for d in app.store.documents()] == [LIBRARY_ID, ARTICLE_ID]
@@ -182,11 +182,11 @@ def test_cli_lists_and_removes_documents_on_the_server(env):
     server_app().ingest([ARTICLE, LIBRARY])  # the CLI itself would load EmbeddingGemma to ingest
     runner = CliRunner()
     listed = json.loads(runner.invoke(cli.app, ["sources", "--json"]).stdout)
-    assert [(d["doc_id"], d["chunks"]) for d in listed["documents"]] == [(LIBRARY_ID, 11), (ARTICLE_ID, 19)]
+    assert [(d["doc_id"], d["chunks"]) for d in listed["documents"]] == [(LIBRARY_ID, 10), (ARTICLE_ID, 18)]
     result = runner.invoke(cli.app, ["remove", LIBRARY_ID])
     assert (result.exit_code, result.stdout) == (0, f"removed {LIBRARY_ID}\n")
     result = runner.invoke(cli.app, ["sources"])
-    assert result.stdout.startswith(f"{ARTICLE_ID}\tde\t19 passages\t")
+    assert result.stdout.startswith(f"{ARTICLE_ID}\tde\t18 passages\t")
     assert len(result.stdout.splitlines()) == 1
 
 

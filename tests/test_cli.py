@@ -58,7 +58,7 @@ def test_quote_json(with_fake_app):
 
 def test_sources(with_fake_app):
     result = invoke("sources")
-    assert result.stdout.startswith(f"{ARTICLE_ID}\tde\t19 passages\tDer südkoreanische")
+    assert result.stdout.startswith(f"{ARTICLE_ID}\tde\t18 passages\tDer südkoreanische")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_corrupt_index_points_to_rebuild_and_rebuild_recovers(monkeypatch, tmp_p
     assert result.stderr.startswith(f"articlebot: error: the index at {settings.chroma_path} cannot be read")
     assert result.stderr.strip().endswith("run `articlebot ingest --rebuild` to rebuild the index from your documents")
     result = invoke("ingest", "--rebuild")
-    assert (result.exit_code, result.stdout) == (0, f"added {ARTICLE_ID}\n19 passages indexed\n")
+    assert (result.exit_code, result.stdout) == (0, f"added {ARTICLE_ID}\n18 passages indexed\n")
     assert invoke("sources").stdout.startswith(ARTICLE_ID)
 
 

@@ -523,7 +523,7 @@ def admin_bot(fake_app, clock):
 async def test_admins_ingest_an_attached_file_and_others_are_refused_politely(admin_bot, fake_app):
     bot, admin = admin_bot
     notes = attachment(
-        "Notizen zum Treffen.md", b"# Treffen\n\nDas Treffen ist am Montag.\n"
+        "Notizen zum Treffen.md", b"# Treffen\n\nDas Treffen ist am Montag. Es beginnt um 18 Uhr.\n"
     )
 
     stranger = fake_interaction(bot, user_id=501)

@@ -40,15 +40,15 @@ def span(text: str, sentence: str) -> tuple[int, int]:
 def two_docs(settings, chroma_client, toy_embedder):
     app = make_app(settings, chroma_client, toy_embedder)
     report = app.ingest([ARTICLE, LIBRARY])
-    assert (report.added, report.chunks) == ([ARTICLE_ID, LIBRARY_ID], 19 + 11)
+    assert (report.added, report.chunks) == ([ARTICLE_ID, LIBRARY_ID], 18 + 10)
     return app
 
 
 def test_the_second_article_is_listed_with_its_title(two_docs):
     infos = {d.doc_id: (d.title, d.lang, d.chunks, d.chars) for d in two_docs.store.documents()}
     assert infos == {
-        ARTICLE_ID: (ARTICLE_TITLE, "de", 19, 2959),
-        LIBRARY_ID: (LIBRARY_TITLE, "en", 11, len(LIBRARY_TEXT)),
+        ARTICLE_ID: (ARTICLE_TITLE, "de", 18, 2959),
+        LIBRARY_ID: (LIBRARY_TITLE, "en", 10, len(LIBRARY_TEXT)),
     }
 
 
@@ -137,6 +137,6 @@ def test_cli_doc_option(monkeypatch, two_docs):
     assert json.loads(result.stdout)["answered"] is False
     result = runner.invoke(cli.app, ["sources"])
     assert result.stdout.splitlines() == [
-        f"{LIBRARY_ID}\ten\t11 passages\t{LIBRARY_TITLE}",
-        f"{ARTICLE_ID}\tde\t19 passages\t{ARTICLE_TITLE}",
+        f"{LIBRARY_ID}\ten\t10 passages\t{LIBRARY_TITLE}",
+        f"{ARTICLE_ID}\tde\t18 passages\t{ARTICLE_TITLE}",
     ]

@@ -3,7 +3,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from retrieval.chunking import Chunk
+from retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from retrieval.documents import Document
 from retrieval.errors import DocumentError, StoreError
 from retrieval.ingest import ingest_paths, remove_document
@@ -34,13 +34,14 @@ def write(tmp_path, name, text):
 
 def test_ingest_then_reingest_changes_nothing(store):
     first = ingest(store, ARTICLE)
-    assert (first.added, first.chunks) == ([ARTICLE_ID], 19)
+    assert (first.added, first.chunks) == ([ARTICLE_ID], 18)
     generation = store.generation()
     again = ingest(store, ARTICLE)
     assert (again.added, again.updated, again.unchanged) == ([], [], [ARTICLE_ID])
     assert store.generation() == generation
     [info] = store.documents()
-    assert (info.doc_id, info.chunks, info.chars, info.lang) == (ARTICLE_ID, 19, 2959, "de")
+    assert (info.doc_id, info.chunks, info.chars, info.lang, info.chunker) == (
+        ARTICLE_ID, 18, 2959, "de", CHUNKER_VERSION)  # fmt: skip
 
 
 def test_stored_document_and_chunks_round_trip(store):
@@ -48,7 +49,9 @@ def test_stored_document_and_chunks_round_trip(store):
     text = ARTICLE.read_text(encoding="utf-8")
     assert store.document(ARTICLE_ID).text == text
     chunks = store.chunks()
-    assert [s.chunk.index for s in chunks] == list(range(19))
+    assert [s.chunk for s in chunks] == chunk_document(ARTICLE_ID, text, lang="de")
+    assert [s.chunk.paragraph for s in chunks] == [0, 1, 2, 3, 4, 4, 5, 5, 6, 7, 9, 9, 10, 11,
+                                                    12, 13, 14, 14]  # fmt: skip
     assert all(text[s.chunk.start : s.chunk.end] == s.chunk.text for s in chunks)
 
 
@@ -69,7 +72,7 @@ def test_update_and_remove_keep_other_documents(store, tmp_path):
     report = ingest(store, other)
     assert report.updated == ["other"]
     assert store.document("other").text == "Ein geänderter Artikel."
-    assert len(store.chunks()) == 19 + 1
+    assert len(store.chunks()) == 18 + 1
     assert remove_document("other", store=store) is True
     assert remove_document("other", store=store) is False
     assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
@@ -87,7 +90,7 @@ def test_a_failed_ingest_leaves_the_previous_index_served(store, tmp_path, monke
         ingest(store, write(tmp_path, "new.txt", "Neuer Text."))
     assert store.generation() == before
     assert [d.doc_id for d in store.documents()] == [ARTICLE_ID]
-    assert len(store.chunks()) == 19
+    assert len(store.chunks()) == 18
 
 
 def test_stale_generations_are_swept(store, tmp_path):
@@ -159,7 +162,7 @@ def test_reads_and_copies_are_paged(store, tmp_path, monkeypatch):
     b = write(tmp_path, "b.txt", "Erster Satz. Zweiter Satz. Dritter Satz. Vierter Satz. Fünfter.")
     c = write(tmp_path, "c.txt", "Nur ein Satz.")
     ingest(store, ARTICLE, b, c)
-    order = [("b", i) for i in range(5)] + [("c", 0)] + [(ARTICLE_ID, i) for i in range(19)]
+    order = [("b", i) for i in range(5)] + [("c", 0)] + [(ARTICLE_ID, i) for i in range(18)]
     assert [d.doc_id for d in store.documents()] == ["b", "c", ARTICLE_ID]
     chunks = store.chunks()
     assert [(s.chunk.doc_id, s.chunk.index) for s in chunks] == order
@@ -169,7 +172,7 @@ def test_reads_and_copies_are_paged(store, tmp_path, monkeypatch):
     assert all(
         np.allclose(vectors[s.chunk.chunk_id], ToyEmbedder.vector(s.chunk.text)) for s in chunks
     )
-    ingest(store, write(tmp_path, "c.txt", "Ein neuer Satz."))  # copies the 24 others, paged
+    ingest(store, write(tmp_path, "c.txt", "Ein neuer Satz."))  # copies the 23 others, paged
     assert [(s.chunk.doc_id, s.chunk.index) for s in store.chunks()] == order
     assert store.document("c").text == "Ein neuer Satz."
 
@@ -182,7 +185,7 @@ def test_an_index_of_33000_sentences_can_be_read(store):
     text = "".join(f"S{i:05d}. " for i in range(n))
     doc = Document(doc_id="big", title="Big", text=text, lang="en", source="big.txt",
                    sha256="0" * 64)  # fmt: skip
-    chunks = [Chunk("big", i, 8 * i, 8 * i + 7, 1, text[8 * i : 8 * i + 7]) for i in range(n)]
+    chunks = [Chunk("big", i, 8 * i, 8 * i + 7, 1, text[8 * i : 8 * i + 7], 0) for i in range(n)]
     vectors = np.tile(np.eye(1, 8, dtype=np.float32), (n, 1))
     store.replace([(doc, chunks, vectors)])
     stored = store.chunks()
