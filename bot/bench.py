@@ -136,11 +136,13 @@ def run_bench(new_app: Callable, *, as_json: bool = False, rounds: int = 5) -> d
 
     app = new_app()
     app.ensure_ingested()
+    # The recorder goes in before the answerer is built: its writer and translator keep
+    # the model they were given.
+    recorder = RecordingLLM(app.llm)
+    app.llm = recorder
     answerer = app.answerer
     _say("bench: loading models and priming the prompt…")
     answerer.prime()
-    recorder = RecordingLLM(answerer.llm)
-    answerer.llm = recorder
 
     quote_ms = _quote_ms(app, rounds)
     ask_s, first_s, answered, raw_s = _asks(app, recorder, rounds)

@@ -153,6 +153,21 @@ HOW_MANY_COUNTED = {
     "es": ("cu[aá]nt[oa]s",),
     "it": ("quant[ie]",),
 }
+# Yes/no questions open with a verb: "Did …?", "Hat …?", "Est-ce que …?", "A-t-il …?".
+YES_NO_OPENERS = {
+    "en": ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "could",
+           "will", "would", "should", "shall", "may", "might", "must", "isn't", "aren't",
+           "wasn't", "weren't", "didn't", "doesn't", "don't", "hasn't", "haven't"),
+    "de": ("hat", "haben", "hatte", "hatten", "ist", "sind", "war", "waren", "wird", "werden",
+           "wurde", "wurden", "kann", "können", "konnte", "konnten", "gibt", "gab", "stimmt",
+           "darf", "dürfen", "durfte", "soll", "sollen", "sollte", "muss", "müssen", "musste",
+           "will", "wollen", "wollte", "bestätigt", "bestätigte", "gab es", "steht"),
+    "fr": ("est-ce que", "est-ce qu'", "est-ce qu’", r"\w+-t-(il|elle|on)",
+           r"\w+-(il|elle|ils|elles|on|je|tu|nous|vous)"),
+    "es": ("¿?(es|son|fue|fueron|hay|hubo|ha|han|tiene|tienen|puede|pueden)",),
+    "it": ("è", "sono", "era", "erano", "ha", "hanno", "c'è", "ci sono"),
+}  # fmt: skip
+
 # A second question joined to the first: "…, and who disputes it?"
 CONJUNCTIONS = {"en": ("and",), "de": ("und",), "fr": ("et",), "es": ("y",), "it": ("e",)}
 QUESTION_WORDS = {

@@ -124,6 +124,17 @@ def is_why_question(question: str) -> bool:
     return bool(_WHY.search(question))
 
 
+_YES_NO = {lang: re.compile(rf"^\W*({'|'.join(openers)})(?=[\s,]|$)", _I)
+           for lang, openers in lx.YES_NO_OPENERS.items()}  # fmt: skip
+
+
+def is_yes_no_question(question: str, language: str) -> bool:
+    """ "Did Zelensky agree …?", "Hat Putin …?", "Est-ce que …?": a yes/no question, by the
+    openers of the question's language ("Was kostet das?" is not one in German)."""
+    pattern = _YES_NO.get(language)
+    return bool(pattern and pattern.search(question))
+
+
 _HOW_MANY = re.compile(rf"\b({_words(lx.HOW_MANY)})\b", _I)
 _HOW_MANY_COUNTED = re.compile(rf"\b({_words(lx.HOW_MANY_COUNTED)})\b", _I)
 

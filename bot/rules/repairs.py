@@ -11,6 +11,9 @@
   Words are compared, so only when the question is in the passage's language.
 - `show_passage_when_unanswered`: a reply that only says the question back, or a
   how-many answer without a figure, is replaced by what the cited passage says.
+
+The retries and `figure_of_asked_clause` repair what the model wrote; an answer made of
+copied spans (`answer.spans`) has nothing of the model's to repair.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def _faults(writer, request: Request):
 
 
 def retry_unsupported_figure(request: Request, answer: Answer, writer) -> Answer:
-    if request.retried or answer.reason != "unsupported_number":
+    if request.retried or answer.reason != "unsupported_number" or answer.spans:
         return answer
     _, wrong = parse_reply(answer.generation.text)
     missing = sorted(unsupported_numbers(wrong, [p.text for p in request.passages], request.question))
@@ -72,7 +75,7 @@ def retry_unsupported_figure(request: Request, answer: Answer, writer) -> Answer
 
 
 def retry_untranslated(request: Request, answer: Answer, writer) -> Answer:
-    if request.retried or not answer.answered:
+    if request.retried or not answer.answered or answer.spans:
         return answer
     words = untranslated(writer, request, answer.answer)
     if not words:
@@ -90,7 +93,9 @@ def decline_measure_for_count(request: Request, answer: Answer, writer) -> Answe
 
 
 def figure_of_asked_clause(request: Request, answer: Answer, writer) -> Answer:
-    if not answer.answered or not asks_how_many(request.question) or not answer.citations:
+    if not answer.answered or answer.spans or not answer.citations:
+        return answer
+    if not asks_how_many(request.question):
         return answer
     first = answer.citations[0]
     cited = next((p for p in request.passages if p.key == (first.doc_id, first.start)), None)
