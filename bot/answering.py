@@ -185,7 +185,7 @@ class Answerer:
             return request.finish(cached.copy_for(request.question))
         started = time.perf_counter()
         passages = summary_passages(request.view, focus=focus, doc_ids=request.doc_ids,
-                                    n=self.settings.summary_sentences,
+                                    maximum=self.settings.summary_sentences,
                                     min_score=self.settings.min_score,
                                     withheld=request.withheld)  # fmt: skip
         request.timings_ms["retrieve"] = (time.perf_counter() - started) * 1000

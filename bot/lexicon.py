@@ -278,3 +278,62 @@ FILLER = {
 # "The passage does not state that …" is about the passage, not a correction.
 SOURCE_NOUNS = ("passages?", "article", "text", "artikel", "texte")
 DENIAL_WORDS = ("not", "nicht", r"kein\w*", "pas", "nothing", "nichts", "rien")
+
+# -- sentences that lean on an earlier one (summaries) ----------------------------------
+
+# A summary shows sentences out of their context, so a sentence whose subject or point
+# only an earlier sentence gives ("He said …", "Dies sei …", "Ce traité …") must not
+# stand alone. `bot.summaries` matches these tables case-insensitively; a language
+# without entries has no sentence that leans.
+#
+# Words that lean when they open the sentence (after any opening quotation mark):
+# personal pronouns, possessive determiners, demonstrative pronouns and adverbs that
+# point back. German "es" is not here: it mostly opens impersonal sentences ("Es gibt
+# …"); nor are articles ("Die Stadt …", "The union …"), which name their subject.
+LEANING_OPENERS = {
+    "en": ("he", "she", "they", "it", "his", "her", "their", "its", "that", "such"),
+    "de": ("er", "sie", "ihr", "ihre[mnrs]?", "sein", "seine[mnrs]?", "jene[mnrs]?",
+           r"das (ist|sei|war|wäre|hat|habe|hatte|wird|werde|wurde|kann|könne|soll|solle|muss"
+           r"|müsse|bedeutet|heißt|zeigt)", "damals", "dort", "damit", "dabei", "dafür",
+           "daher", "deshalb", "deswegen", "daraufhin", "trotzdem"),
+    "fr": ("il", "elle", "ils", "elles", "son", "sa", "ses", "leurs?", "cela", "ceci", "ça",
+           r"c'(est|était|étaient)", "celui-ci", "celle-ci", "ceux-ci", "celles-ci", r"l'une? d'(eux|elles)"),
+}  # fmt: skip
+# Demonstratives that lean wherever they stand ("im Rahmen dieses Vertrages", "weist
+# dies zurück", "rejected these claims", "ces critiques"), unless the next word is one
+# of LEANING_EXEMPT.
+LEANING_DEMONSTRATIVES = {
+    "en": ("this", "these", "those"),
+    "de": ("dies", "diese[mnrs]?", "demnach"),
+    "fr": ("ce", "cet", "cette", "ces"),
+}
+# Words after a demonstrative that make it point at the time of writing or at what
+# follows, not back: "this year's budget", "diese Woche", "cette année", "ce que".
+LEANING_EXEMPT = {
+    "en": ("year", "week", "month", "morning", "afternoon", "evening", "weekend", "spring",
+           "summer", "autumn", "fall", "winter", "season", "who"),
+    "de": ("jahr", "jahres", "woche", "monat", "monats", "morgen", "wochenende", "sommer",
+           "herbst", "winter", "frühjahr", "frühling"),
+    "fr": ("année", "an", "semaine", "mois", "matin", "soir", "week-end", "été", "automne",
+           "hiver", "printemps", "saison", "que", "qu", "qui", "dont", "sont", "n"),
+}  # fmt: skip
+# Openers that are impersonal, not a pronoun pointing back: "It is unclear whether …",
+# "Il y a …", "Il faut …".
+LEANING_IMPERSONAL = {
+    "en": (r"it (is|was|remains|seems|appears)( not)?( yet)? \w+ (that|whether|to|if|how|why|when|who|what)\b",),
+    "fr": (r"il (y a|y avait|faut|fallait|s'agit|semble|reste)\b", r"il n'y (a|avait)\b",
+           r"il (est|était)( pas)? \w+ (de|d'|que|qu')"),
+}  # fmt: skip
+# A speaker given only by a pronoun: "…," he said. / „…“, sagte sie. / a-t-il affirmé.
+LEANING_ATTRIBUTION = {
+    "en": (r"\b(he|she|they) (said|says|added|told|argued|warned|explained|wrote)\b",
+           r"\b(said|says|added) (he|she)\b", r"\baccording to (him|her|them)\b"),
+    "de": (r"\b(sagte|sagt|erklärte|erklärt|betonte|fügte|meinte|schrieb|so) (er|sie)\b",
+           r"\b(ihm|ihr|ihnen) zufolge\b"),
+    "fr": (r"-t-(il|elle|ils|elles)\b", r"\b(dit|affirme|explique|ajoute|précise)-(il|elle|ils|elles)\b",
+           r"\bselon (lui|elle|eux|elles)\b"),
+}  # fmt: skip
+# German ordinals and dates that today's chunker ends a sentence after ("zum 3. | Oktober",
+# "im 19. | Jahrhundert"): after these words, "3." continues the sentence.
+ORDINAL_BEFORE = {"de": ("am", "im", "vom", "zum", "zur", "beim", "bis", "seit", "ab", "der", "die",
+                         "das", "den", "dem", "des")}  # fmt: skip

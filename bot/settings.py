@@ -208,8 +208,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=10, le=100_000)
     max_tokens: int = Field(default=200, ge=16, le=4096, description="Answer token bound.")
     summary_sentences: int = Field(
-        default=3, ge=1, le=12, description="Key sentences a summary is built from."
-    )
+        default=6, ge=1, le=12,
+        description="The most sentences a summary shows: the lede and one per main topic, "
+        "3 for a short article and more for a long one up to this bound (see bot.summaries).",
+    )  # fmt: skip
     translate_max_tokens: int = Field(
         default=400, ge=16, le=4096, description="Token bound of one translation call."
     )
