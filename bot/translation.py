@@ -76,7 +76,9 @@ class Translator:
             timeout_s=self.settings.generation_timeout_s,
             on_text=lambda piece: (streamed.append(piece), parse("".join(streamed), False)),
         )
-        parse(generation.text, True)
+        # A translation cut short (by max_tokens or the time bound) ends in an unfinished
+        # line: it is not a translation, so the original stands for it.
+        parse(generation.text, not generation.truncated)
         return [found.get(i, "") for i in range(1, len(texts) + 1)], generation
 
     def passage_texts(self, passages: list[Passage], lang: str, language_of: Callable[[Passage], str | None],
