@@ -21,6 +21,7 @@ subheading) or holds none (a separator), has kind `HEADING`. `paragraphs()`
 returns it, with its index; it is no sentence and no chunk, because it answers
 nothing on its own. A line ending in "?", ":" or a closing quote may be a
 sentence and stays one.
+`sections` numbers the parts a document's headings divide it into.
 
 **Sentences.** Each paragraph is segmented with syntok, which knows German
 abbreviations ("z.B.", "3. Okt.") and leaves numbers such as "4.700" whole.
@@ -156,6 +157,19 @@ def chunk_document(
 def wrap_width(text: str) -> int | None:
     """The width `text` is hard-wrapped at, or None when its lines are its paragraphs."""
     return _wrap_width(_lines(text))
+
+
+def sections(paras: list[Paragraph]) -> list[int]:
+    """The section of each of a document's paragraphs (`paragraphs(text)`), from 0: a
+    heading after text starts the next one; a heading right after a heading (a title and
+    its subheading) belongs to the same section."""
+    out, section, seen_text = [], 0, False
+    for paragraph in paras:
+        if paragraph.kind == HEADING and seen_text:
+            section, seen_text = section + 1, False
+        seen_text = seen_text or paragraph.kind != HEADING
+        out.append(section)
+    return out
 
 
 # -- internals ------------------------------------------------------------------------------
