@@ -1,8 +1,9 @@
 """Extractive summaries: the lede plus one sentence per main topic, each cited, translated
 when the reader's language is not the article's.
 
-**Which sentences.** A document's sentences, paragraphs and sections come from
-`bot.sentences` (headings are never sentences of a summary). The summary is:
+**Which sentences.** A document's sentences, paragraphs and sections are the chunker's
+(`retrieval.chunking`, through `bot.sentences`; headings are never sentences of a
+summary). The summary is:
 
 1. the **lede**: the first sentence, or the second when it says the same with more
    words (`REPEAT`), as after a teaser line;
