@@ -9,7 +9,8 @@ into (`retrieval.chunking.sections`), and headings are no chunks, so never sente
 sentence open: a quotation of several sentences is cut before its speaker ("We are not
 striking … future. | We are … it," said …), and, rarely, syntok splits before a
 parenthesis ("… eine Regierung zu stürzen | (oder …"). So a summary never shows a
-quotation without its speaker, or half a sentence.
+quotation without its speaker, or half a sentence. Quotation marks are paired in
+order, so a German „…" closed with a straight quote is closed.
 
 **Leaning.** A sentence whose subject or point only an earlier sentence gives ("He
 said …", "Dies sei …", "Ce traité …", "…“, sagte sie.", a bare quotation) must not
@@ -46,6 +47,10 @@ from retrieval.documents import Document
 from retrieval.search import Passage
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”“„»«’‘)\]]*$")
+_QUOTE_MARKS = re.compile(r'["„“”«»]')
+# What closes a quotation each mark opens: „ “, and in sloppy text „ " or „ ”; "…", “…”,
+# «…» and the German »…«.
+_CLOSES = {'"': '"', "„": '“"”', "“": "”", "«": "»", "»": "«"}
 _OPENING_MARKS = " \t\"'„“”«»‘’‚‹›(–—-"
 # Quoted speech: its demonstratives point at the speaker's world, not at the sentence before.
 _QUOTATION = re.compile(r'"[^"]*"|“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|‚[^‚‘’]*[‘’]')  # fmt: skip
@@ -70,11 +75,13 @@ def _leaves_open(text: str) -> bool:
     quotation ("We are not striking … future. | We are …," said …)."""
     if not _SENTENCE_END.search(text.rstrip()):
         return True
-    if text.count('"') % 2 or text.count("«") > text.count("»"):
-        return True
-    if "„" in text:  # German: „ … “
-        return text.count("„") > text.count("“")
-    return text.count("“") > text.count("”")
+    opened = None
+    for mark in _QUOTE_MARKS.findall(text):
+        if opened is None:
+            opened = mark if mark in _CLOSES else None  # a stray ” opens nothing
+        elif mark in _CLOSES[opened]:
+            opened = None
+    return opened is not None
 
 
 def _paragraph_of(passage: Passage, paras: list[Paragraph], starts: list[int]) -> int:

@@ -92,6 +92,20 @@ def test_a_quotation_split_by_the_chunker_is_one_sentence_with_its_speaker():
     assert len(fire[3].parts) == 2
 
 
+def test_quotation_marks_are_paired_in_order():
+    text = ("Die Comicfigur „Little Dot“ forderte die Besucher auf, „den Punkt herunterzuladen\", "
+            "ein Programm, das das ABC-Logo um den Bildschirm fliegen lässt. Das Netzwerk "
+            "beauftragte die Troika Design Group mit dem Auftritt. Dabei wurde die Färbung des "
+            "Logos weiterhin genutzt.\n\n»Wir streiken nicht gegen die Zukunft. Wir streiken "
+            "dagegen, von ihr weggeworfen zu werden«, sagte die Gewerkschaftssekretärin Maren "
+            "Odell am Freitag.\n")  # fmt: skip
+    sentences = sentences_of(text, "de")
+    # „…" (as in xquad's ABC article) is closed: the next two sentences stand alone
+    assert [len(s.parts) for s in sentences] == [1, 1, 1, 2]
+    # the German »…«: the quotation goes on to its speaker
+    assert sentences[3].passage.text.startswith("»Wir streiken nicht gegen die Zukunft. Wir")
+
+
 def test_a_sentence_syntok_cuts_before_a_parenthesis_is_one_sentence():
     text = ("Gandhi rief zum Boykott auf. Revolutionärer ziviler Ungehorsam ist eher ein aktiver "
             "Versuch, eine Regierung zu stürzen (oder kulturelle Traditionen, soziale Bräuche usw. "
