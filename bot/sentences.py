@@ -58,8 +58,8 @@ _QUOTATION = re.compile(r'"[^"]*"|“[^“”]*”|„[^„“”]*[“”]|«[^
 
 @dataclass(frozen=True, eq=False)
 class Sentence:
-    """One sentence of a document: its chunks (several when a quotation goes on to its
-    speaker), where it stands, and whether a summary may show it."""
+    """One sentence of a document: its chunks (several where the chunker left it open),
+    where it stands, and whether a summary may show it."""
 
     passage: Passage  # spans all its chunks; its text is the document's text there
     parts: tuple[Passage, ...]
