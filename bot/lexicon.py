@@ -333,7 +333,3 @@ LEANING_ATTRIBUTION = {
     "fr": (r"-t-(il|elle|ils|elles)\b", r"\b(dit|affirme|explique|ajoute|précise)-(il|elle|ils|elles)\b",
            r"\bselon (lui|elle|eux|elles)\b"),
 }  # fmt: skip
-# German ordinals and dates that today's chunker ends a sentence after ("zum 3. | Oktober",
-# "im 19. | Jahrhundert"): after these words, "3." continues the sentence.
-ORDINAL_BEFORE = {"de": ("am", "im", "vom", "zum", "zur", "beim", "bis", "seit", "ab", "der", "die",
-                         "das", "den", "dem", "des")}  # fmt: skip
