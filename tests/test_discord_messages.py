@@ -153,6 +153,20 @@ async def test_a_reply_that_cannot_be_delivered_is_logged_not_dropped(world, fak
             f"403 Forbidden (error code: 50013): Missing Permissions") in caplog.text  # fmt: skip
 
 
+async def test_an_answer_whose_reply_cannot_be_edited_is_posted_again(world, fake_app, caplog):
+    fake_app.llm.replies = [reply(ANSWER_DE)]
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=503, code=0,
+                           message="Service Unavailable", times=None)  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        asked = await world.alice.send(world.channel, f"{world.mention} {LOSSES}")
+    progress, answer = world.bot_messages()  # the streamed reply stays as it was
+    assert progress.embeds == []
+    assert (answer.content, [e.to_dict() for e in answer.embeds]) == (ANSWER_DE, [LOSSES_EMBED])
+    assert answer.reference.message_id == asked.id
+    assert (f"could not edit the reply {progress.id} in channel {world.channel.id} (503 Error "
+            "(error code: 0): Service Unavailable): posting the answer again") in caplog.text
+
+
 # -- follow-ups -----------------------------------------------------------------------------------
 
 HISTORY = re.compile(r"Earlier in this conversation:\n(.*?)\nQuestion:", re.DOTALL)
