@@ -28,11 +28,10 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 import yarl
-from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.discord.bot import make_bot
+from bot.discord.bot import ArticlebotBot, make_bot
 from bot.errors import ArticlebotError
 from bot.service import AnswerService
 
@@ -201,12 +200,14 @@ def warm_models(app: App) -> float:
 
 
 class SignalCloser:
-    """SIGINT and SIGTERM close the bot; the closing task is kept until it is done."""
+    """SIGINT and SIGTERM shut the bot down (answers in flight are delivered first); a
+    second signal closes it at once. The closing task is kept until it is done."""
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Future] = set()
+        self.signalled = False
 
-    def install(self, bot: commands.Bot) -> None:
+    def install(self, bot: ArticlebotBot) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -214,9 +215,14 @@ class SignalCloser:
             except (NotImplementedError, RuntimeError):  # not the main thread, or not Unix
                 pass
 
-    def close(self, bot: commands.Bot, sig: signal.Signals) -> None:
-        log.warning("%s received: closing", sig.name)
-        task = asyncio.ensure_future(bot.close())
+    def close(self, bot: ArticlebotBot, sig: signal.Signals) -> None:
+        if self.signalled:
+            log.warning("%s received again: closing now", sig.name)
+            task = asyncio.ensure_future(bot.close())
+        else:
+            log.warning("%s received: closing (again to close at once)", sig.name)
+            task = asyncio.ensure_future(bot.shutdown())
+        self.signalled = True
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
