@@ -256,6 +256,14 @@ async def test_a_second_signal_closes_at_once(caplog):
         task.cancel()
 
 
+def test_the_bot_does_not_warn_about_voice_it_never_uses(fake_app, caplog, monkeypatch):
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)  # as without PyNaCl
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.WARNING):
+        build_bot(fake_app)
+    assert caplog.records == []
+
+
 def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token is %s", (TOKEN,), None)
     try:

@@ -76,6 +76,9 @@ class ArticlebotBot(commands.Bot):
         **options,
     ) -> None:
         d = settings.discord
+        # articlebot has no voice: discord.py would warn on every start that its libraries
+        # are missing, and a start-up error should be the only line a user sees.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.message_content = d.message_content if message_content is None else message_content
         intents = discord.Intents.default()
         intents.message_content = self.message_content
