@@ -2,7 +2,8 @@
 
 `run_bot(app)` reads the token from `DISCORD_TOKEN` or the file named by
 `DISCORD_TOKEN_FILE` (never from the settings), keeps it out of every log line
-with a redaction filter, and runs `main()` until Ctrl-C or SIGTERM. `main`
+with a redaction filter, and runs `main()` until Ctrl-C or SIGTERM (which let the
+answers in flight be delivered first; a second one closes at once). `main`
 builds the `AnswerService` and the bot from the `App`, which makes this module
 the one place in `bot.discord` that knows `App`. A missing or rejected token,
 an unreachable Discord or a refused privileged intent becomes a one-line
