@@ -72,17 +72,20 @@ def describe_frame(f: Frame) -> str:
 
 
 async def follow(server: LocalDiscord) -> None:
-    """Print each request once answered and each gateway frame, in order."""
+    """Print each request once answered and each gateway frame, in the order they came."""
     requests = frames = 0
     while True:
+        new: list[tuple[float, str]] = []
         while requests < len(server.requests) and server.requests[requests].status is not None:
-            print(describe(server.requests[requests]), flush=True)
+            new.append((server.requests[requests].at, describe(server.requests[requests])))
             requests += 1
         while frames < len(server.frames):
             frame = server.frames[frames]
             if frame.op not in QUIET_OPS:
-                print(describe_frame(frame), flush=True)
+                new.append((frame.at, describe_frame(frame)))
             frames += 1
+        for _, line in sorted(new, key=lambda item: item[0]):
+            print(line, flush=True)
         await asyncio.sleep(0.05)
 
 
