@@ -149,8 +149,9 @@ async def test_the_responder_answers_with_the_service_prompts_and_memory_alone(f
 async def test_streamed_text_that_looks_the_same_costs_no_edit(fake_app, service):
     """A token that only adds a space or a line break changes nothing the message shows."""
     clock = FakeClock()
-    responder = Responder(service, fake_app.prompts, ConversationMemory(10),
-                          gate=make_gate(fake_app, service), clock=clock, sleep=clock.sleep)  # fmt: skip
+    gate = make_gate(fake_app, service)
+    responder = Responder(service, fake_app.prompts, ConversationMemory(10), gate=gate,
+                          clock=clock, sleep=clock.sleep)  # fmt: skip
     fake = fake_interaction(None)
     await fake.interaction.response.defer(thinking=True)
 

@@ -84,8 +84,8 @@ class ConversationCog(commands.Cog):
         """A short refusal in the question's language; nothing is queued."""
         bot = self.bot
         hint = locale_language(message.guild.preferred_locale) if message.guild else None
-        async with bot.gate.errors.guard(MessageTarget(message),
-                                         hint or bot.settings.default_language) as guard:  # fmt: skip
+        language = hint or bot.settings.default_language
+        async with bot.gate.errors.guard(MessageTarget(message), language) as guard:
             if question:
                 guard.language = await bot.service.detect_language(question, hint)
             log.info("refusing message %s in channel %s: not on the allow-lists", message.id,
