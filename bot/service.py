@@ -4,6 +4,8 @@ One model context serves one request at a time (a llama.cpp server with N slots,
 N at a time): requests wait in a bounded first-in-first-out line, each learns its
 place as it moves up, and a full line answers "busy" at once without touching
 anything already queued. A per-user cooldown is checked before queueing.
+`close()` stops taking requests for a shutdown: new and waiting ones get "busy",
+running ones finish.
 
 It also offers what a chat front end needs besides answers, so the front end
 never holds the `App`, the store or the answerer: the documents list, language
@@ -82,6 +84,7 @@ class AnswerService:
         self._condition: asyncio.Condition | None = None
         self._last_request: dict[int, float] = {}
         self._tasks: set[asyncio.Future] = set()
+        self._closed = False
         self.served = 0
 
     # -- public API ----------------------------------------------------------------------
@@ -93,6 +96,18 @@ class AnswerService:
     @property
     def running(self) -> int:
         return self._running
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def close(self) -> None:
+        """Stops taking requests (shutting down): new and waiting ones raise `BusyError`;
+        those already running finish."""
+        self._closed = True
+        if self._condition is not None:
+            async with self._condition:
+                self._condition.notify_all()
 
     async def ask(
         self,
@@ -188,7 +203,7 @@ class AnswerService:
         if self._condition is None:
             self._condition = asyncio.Condition()
         condition = self._condition
-        if len(self._waiting) >= self.queue_size:
+        if self._closed or len(self._waiting) >= self.queue_size:
             raise BusyError()
         if cooldown:
             self._check_cooldown(user_id)
@@ -198,8 +213,11 @@ class AnswerService:
             self._report_positions()
             try:
                 await condition.wait_for(
-                    lambda: self._waiting[0] is ticket and self._running < self.max_concurrency
+                    lambda: self._closed
+                    or (self._waiting[0] is ticket and self._running < self.max_concurrency)
                 )
+                if self._closed:
+                    raise BusyError()
             except BaseException:
                 self._waiting.remove(ticket)
                 self._report_positions()

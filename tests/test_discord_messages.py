@@ -153,6 +153,20 @@ async def test_a_reply_that_cannot_be_delivered_is_logged_not_dropped(world, fak
             f"403 Forbidden (error code: 50013): Missing Permissions") in caplog.text  # fmt: skip
 
 
+async def test_an_answer_whose_reply_cannot_be_edited_is_posted_again(world, fake_app, caplog):
+    fake_app.llm.replies = [reply(ANSWER_DE)]
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=503, code=0,
+                           message="Service Unavailable", times=None)  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        asked = await world.alice.send(world.channel, f"{world.mention} {LOSSES}")
+    progress, answer = world.bot_messages()  # the streamed reply stays as it was
+    assert progress.embeds == []
+    assert (answer.content, [e.to_dict() for e in answer.embeds]) == (ANSWER_DE, [LOSSES_EMBED])
+    assert answer.reference.message_id == asked.id
+    assert (f"could not edit the reply {progress.id} in channel {world.channel.id} (503 Error "
+            "(error code: 0): Service Unavailable): posting the answer again") in caplog.text
+
+
 # -- follow-ups -----------------------------------------------------------------------------------
 
 HISTORY = re.compile(r"Earlier in this conversation:\n(.*?)\nQuestion:", re.DOTALL)
@@ -218,11 +232,14 @@ async def test_direct_messages_follow_the_switch(fake_app, clock, allow_dms):
         user = world.env.create_user("bob")
         await user.send_dm(LOSSES)  # no mention needed in a DM
         answers = [m.content for m in user.dm_channel.history() if m.author.bot]
-        assert answers == ([ANSWER_DE] if allow_dms else [])
+        refusal = "articlebot ist hier nicht verfügbar."  # in the question's language
+        assert answers == [ANSWER_DE if allow_dms else refusal]
         assert len(fake_app.llm.requests) == (1 if allow_dms else 0)
+        if not allow_dms:  # refused before anything was queued: no typing either
+            assert world.requests(kind="/typing") == []
 
 
-async def test_allow_lists_ignore_mentions_outside_them(fake_app, clock):
+async def test_allow_lists_refuse_in_served_channels_and_ignore_elsewhere(fake_app, clock):
     async with running(fake_app, clock) as world:
         readers = world.guild.create_role("Readers")
         allowed = world.guild.create_text_channel("articles")
@@ -232,17 +249,16 @@ async def test_allow_lists_ignore_mentions_outside_them(fake_app, clock):
         world.bot.access = type(world.bot.access).from_settings(fake_app.settings.discord)
         fake_app.llm.replies = [reply(ANSWER_DE)]
 
-        await bob.send(world.channel, f"{world.mention} {LOSSES}")  # wrong channel
-        await world.alice.send(allowed, f"{world.mention} {LOSSES}")  # no Readers role
-        assert (world.bot_messages(), world.bot_messages(allowed), fake_app.llm.requests) == (
-            [],
-            [],
-            [],
-        )
+        await bob.send(world.channel, f"{world.mention} {LOSSES}")  # wrong channel: silence
+        asked = await world.alice.send(allowed, f"{world.mention} {LOSSES}")  # no Readers role
+        [refusal] = world.bot_messages(allowed)
+        assert (refusal.content, refusal.reference.message_id) == (
+            "articlebot ist hier nicht verfügbar.", asked.id)  # fmt: skip
+        assert (world.bot_messages(), fake_app.llm.requests) == ([], [])
         assert world.requests(kind="/typing") == []
 
         await bob.send(allowed, f"{world.mention} {LOSSES}")
-        assert [m.content for m in world.bot_messages(allowed)] == [ANSWER_DE]
+        assert [m.content for m in world.bot_messages(allowed)][1:] == [ANSWER_DE]
 
 
 async def test_thread_mode_opens_a_thread_where_follow_ups_need_no_mention(fake_app, clock):

@@ -146,6 +146,26 @@ async def test_the_responder_answers_with_the_service_prompts_and_memory_alone(f
     assert memory.turn(sent[-1].id) == Turn(LOSSES, ANSWER_DE)
 
 
+async def test_streamed_text_that_looks_the_same_costs_no_edit(fake_app, service):
+    """A token that only adds a space or a line break changes nothing the message shows."""
+    clock = FakeClock()
+    gate = make_gate(fake_app, service)
+    responder = Responder(service, fake_app.prompts, ConversationMemory(10), gate=gate,
+                          clock=clock, sleep=clock.sleep)  # fmt: skip
+    fake = fake_interaction(None)
+    await fake.interaction.response.defer(thinking=True)
+
+    async def run(on_text, on_position):
+        for text in ("Nordkorea", "Nordkorea ", "Nordkorea\n", "Nordkorea erlitt"):
+            on_text(text)
+            await clock.sleep(1.5)  # slower than the edit interval: each could be shown
+        return await service.ask(LOSSES)
+
+    fake_app.llm.replies = [f"SOURCES: 1\nANSWER: {ANSWER_DE}"]
+    await responder.run(InteractionTarget(fake.interaction), run, ui_language="de", asker_id=501)
+    assert fake.contents() == ["Nordkorea", "Nordkorea erlitt", ANSWER_DE]
+
+
 # -- extensions ---------------------------------------------------------------------------------
 
 

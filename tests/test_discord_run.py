@@ -31,6 +31,7 @@ from bot.discord.run import (
 )
 from bot.errors import ArticlebotError
 from bot.settings import DiscordSettings
+from tests.discord_fakes import build_bot
 
 # The shape of a real bot token, made up.
 TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -192,7 +193,7 @@ async def test_the_closing_task_is_kept_until_the_bot_is_closed():
     pending, closed = [], []
 
     class SlowToClose:
-        async def close(self):
+        async def shutdown(self):
             gate = asyncio.get_running_loop().create_future()  # held by this coroutine only
             pending.append(weakref.ref(gate))
             await gate
@@ -208,6 +209,59 @@ async def test_the_closing_task_is_kept_until_the_bot_is_closed():
     for _ in range(10):
         await asyncio.sleep(0)
     assert (closed, closer.tasks) == ([True], set())
+
+
+async def test_shutdown_delivers_the_requests_in_flight_then_closes(fake_app, caplog):
+    bot = build_bot(fake_app)
+    guard = bot.gate.errors.guard(target=None, language="en")  # a request being answered
+    with caplog.at_level(logging.INFO):
+        closing = asyncio.create_task(bot.shutdown(grace_s=5))
+        await asyncio.sleep(0.05)
+        assert not closing.done() and not bot.is_closed()
+        assert bot.service.closed  # nothing new is queued meanwhile
+        await guard.__aexit__(None, None, None)  # delivered
+        await asyncio.wait_for(closing, 1)
+    assert bot.is_closed()
+    assert "delivering 1 requests in flight before closing" in caplog.text
+
+
+async def test_shutdown_closes_after_its_grace_even_with_a_request_in_flight(fake_app, caplog):
+    bot = build_bot(fake_app)
+    bot.gate.errors.guard(target=None, language="en")  # never ends
+    with caplog.at_level(logging.WARNING):
+        await asyncio.wait_for(bot.shutdown(grace_s=0.05), 1)
+    assert bot.is_closed()
+    assert "closing with 1 requests still in flight after 0 s" in caplog.text
+
+
+async def test_a_second_signal_closes_at_once(caplog):
+    calls = []
+
+    class Bot:
+        async def shutdown(self):
+            calls.append("shutdown")
+            await asyncio.sleep(10)
+
+        async def close(self):
+            calls.append("close")
+
+    closer, bot = SignalCloser(), Bot()
+    with caplog.at_level(logging.WARNING):
+        closer.close(bot, signal.SIGTERM)
+        closer.close(bot, signal.SIGINT)
+        await asyncio.sleep(0)
+    assert calls == ["shutdown", "close"]
+    assert "SIGINT received again: closing now" in caplog.text
+    for task in closer.tasks:
+        task.cancel()
+
+
+def test_the_bot_does_not_warn_about_voice_it_never_uses(fake_app, caplog, monkeypatch):
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)  # as without PyNaCl
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.WARNING):
+        build_bot(fake_app)
+    assert caplog.records == []
 
 
 def test_the_redaction_filter_removes_the_token_from_messages_and_tracebacks():

@@ -52,6 +52,23 @@ async def test_a_full_line_answers_busy_at_once_and_loses_nothing(fake_app):
     assert [a.answer for a in answers] == [f"Antwort auf {question(i)} [1]" for i in range(4)]
 
 
+async def test_after_close_the_running_answer_finishes_and_the_rest_are_busy(fake_app):
+    fake_app.llm.replies = [echo]
+    fake_app.llm.delay_s = 0.01
+    service = AnswerService(fake_app.answerer)
+    running = asyncio.create_task(service.ask(question(0)))
+    await wait_until(lambda: fake_app.llm.in_use == 1)
+    waiting = [asyncio.create_task(service.ask(question(i))) for i in (1, 2)]
+    await wait_until(lambda: service.waiting == 2)
+    await service.close()
+    results = await asyncio.gather(running, *waiting, return_exceptions=True)
+    assert results[0].answer == f"Antwort auf {question(0)} [1]"
+    assert [type(r) for r in results[1:]] == [BusyError, BusyError]
+    with pytest.raises(BusyError):
+        await service.ask(question(3))
+    assert (service.waiting, service.running, len(fake_app.llm.requests)) == (0, 0, 1)
+
+
 async def test_waiting_requests_learn_their_place(fake_app):
     fake_app.llm.replies = [echo]
     fake_app.llm.delay_s = 0.01

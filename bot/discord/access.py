@@ -3,8 +3,10 @@
 `AccessPolicy` decides from ids alone (guild, channel and its parent, the user's
 roles, the user) and reads them off an interaction or a message. A refusal is a
 domain error (`AccessDenied`, `AdminOnly`) that the one error handler turns into
-a message; mentions outside the lists are ignored by the caller instead. It keeps
-no state, sends nothing and knows no bot.
+a message. A message outside the lists is refused only where a reply may be
+posted (`may_refuse_in`: a DM, or a channel the lists serve); in other channels
+and guilds the bot stays silent. It keeps no state, sends nothing and knows no
+bot.
 """
 
 from __future__ import annotations
@@ -56,26 +58,46 @@ class AccessPolicy:
     def allows(self, *, guild_id: int | None, channel_ids: set[int], role_ids: set[int]) -> bool:
         if guild_id is None:
             return self.allow_dms
-        if self.guilds and guild_id not in self.guilds:
-            return False
-        if self.channels and not channel_ids & self.channels:
+        if not self.serves_place(guild_id=guild_id, channel_ids=channel_ids):
             return False
         return not self.roles or bool(role_ids & self.roles)
+
+    def serves_place(self, *, guild_id: int | None, channel_ids: set[int]) -> bool:
+        """Whether the guild and channel lists include this place (a DM: always, since only
+        the person writing sees what the bot says there)."""
+        if guild_id is None:
+            return True
+        if self.guilds and guild_id not in self.guilds:
+            return False
+        return not self.channels or bool(channel_ids & self.channels)
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admins
 
-    def admits(self, source: discord.Interaction | discord.Message) -> bool:
-        """Whether the allow-lists let this interaction or message in (threads follow their
-        parent channel)."""
+    @staticmethod
+    def _ids(
+        source: discord.Interaction | discord.Message,
+    ) -> tuple[int | None, set[int], set[int]]:
+        """(guild id, channel and parent ids, role ids) of an interaction or a message."""
         if isinstance(source, discord.Interaction):
             user, guild_id, channel_id = source.user, source.guild_id, source.channel_id
         else:
             user, channel_id = source.author, source.channel.id
             guild_id = source.guild.id if source.guild else None
         channel_ids = {channel_id, getattr(source.channel, "parent_id", None)} - {None}
-        roles = {role.id for role in getattr(user, "roles", ())}
+        return guild_id, channel_ids, {role.id for role in getattr(user, "roles", ())}
+
+    def admits(self, source: discord.Interaction | discord.Message) -> bool:
+        """Whether the allow-lists let this interaction or message in (threads follow their
+        parent channel)."""
+        guild_id, channel_ids, roles = self._ids(source)
         return self.allows(guild_id=guild_id, channel_ids=channel_ids, role_ids=roles)
+
+    def may_refuse_in(self, message: discord.Message) -> bool:
+        """Whether a refused message may be told so where it was written: in a DM, or in a
+        channel the bot serves (to someone without an allowed role). Elsewhere it is silent."""
+        guild_id, channel_ids, _ = self._ids(message)
+        return self.serves_place(guild_id=guild_id, channel_ids=channel_ids)
 
     def check(self, interaction: discord.Interaction) -> None:
         """Raises `AccessDenied` outside the allow-lists."""

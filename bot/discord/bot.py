@@ -10,7 +10,8 @@ loads its cogs as extensions by name: `bot.discord.cogs.ask` and `.admin`
 always, `.conversation` (mentions, replies, DMs, answer threads) only with the
 privileged Message Content intent; then it syncs the slash commands and warms
 the models in the background. `make_bot` picks `AutoShardedBot` when
-`[discord] sharded` is set.
+`[discord] sharded` is set. `shutdown()` (SIGTERM, Ctrl-C) delivers the answers
+being written before it closes; waiting and new requests are told it is busy.
 
 It knows nothing of `App`, the store or the answerer: `bot.discord.run` builds
 it. No other module of `bot.discord` imports this one.
@@ -75,6 +76,9 @@ class ArticlebotBot(commands.Bot):
         **options,
     ) -> None:
         d = settings.discord
+        # articlebot has no voice: discord.py would warn on every start that its libraries
+        # are missing, and a start-up error should be the only line a user sees.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.message_content = d.message_content if message_content is None else message_content
         intents = discord.Intents.default()
         intents.message_content = self.message_content
@@ -144,6 +148,21 @@ class ArticlebotBot(commands.Bot):
         if self._warming is not None:
             self._warming.cancel()
         await super().close()
+
+    async def shutdown(self, grace_s: float | None = None) -> None:
+        """Closes once the requests in flight are done, so an answer being written is still
+        delivered (at most `grace_s`, by default the generation budget: the process cannot
+        end before a running generation anyway). Requests waiting for the model, and new
+        ones, are told the bot is busy."""
+        await self.service.close()
+        grace = self.settings.generation_timeout_s if grace_s is None else grace_s
+        in_flight = self.gate.errors.in_flight
+        if in_flight:
+            log.info("delivering %d requests in flight before closing", len(in_flight))
+        if not await in_flight.drain(grace):
+            log.warning("closing with %d requests still in flight after %.0f s",
+                        len(in_flight), grace)  # fmt: skip
+        await self.close()
 
     async def sync_commands(self) -> None:
         guild_id = self.settings.discord.sync_guild

@@ -5,13 +5,16 @@
 text shows its own message, written for the person asking); anything else is
 logged with its traceback and the user sees a generic apology. `report` shows
 that text on a reply target, and `guard(target, language)` wraps a callback so
-that every error inside ends there, while cancellation goes on.
+that every error inside ends there, while cancellation goes on. Every guarded
+request is counted in `in_flight` until it has ended, so a shutdown can wait
+until the answers being written are delivered (`InFlight.drain`).
 
 It decides no access, queues nothing and sends nothing but that one message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Self
 
@@ -27,9 +30,39 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class InFlight:
+    """The requests being handled now; `drain` waits until there are none."""
+
+    def __init__(self) -> None:
+        self._items: set[object] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, item: object) -> None:
+        self._items.add(item)
+        self._idle.clear()
+
+    def discard(self, item: object) -> None:
+        self._items.discard(item)
+        if not self._items:
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Waits until no request is in flight; False when some still are after `timeout`."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
 class ErrorReporter:
     def __init__(self, prompts: PromptLibrary) -> None:
         self.prompts = prompts
+        self.in_flight = InFlight()
 
     def describe(self, error: BaseException, language: str) -> str:
         """The user's message for `error`; logs what the operator needs."""
@@ -60,18 +93,23 @@ class ErrorReporter:
 class Guard:
     """`async with errors.guard(target, language)`: errors inside become a user message.
 
-    `language` may change inside (once a message's language is detected)."""
+    `language` may change inside (once a message's language is detected). The request
+    counts as in flight from the guard's making until its exit (after any report)."""
 
     def __init__(self, errors: ErrorReporter, target: ReplyTarget, language: str) -> None:
         self.errors = errors
         self.target = target
         self.language = language
+        errors.in_flight.add(self)
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type, error, traceback) -> bool:
-        if error is None or not isinstance(error, Exception):
-            return False  # cancellation and exits go on
-        await self.errors.report(error, self.target, self.language)
-        return True
+        try:
+            if error is None or not isinstance(error, Exception):
+                return False  # cancellation and exits go on
+            await self.errors.report(error, self.target, self.language)
+            return True
+        finally:
+            self.errors.in_flight.discard(self)

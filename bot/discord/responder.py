@@ -73,23 +73,25 @@ class Responder:
         self.sleep = sleep
 
     def editor(self, target: ReplyTarget) -> ThrottledEditor:
-        async def show(text: str) -> None:
-            await target.progress(stream_preview(text))
-
-        return ThrottledEditor(show, interval=self.stream_interval_s, clock=self.clock,
-                               sleep=self.sleep)  # fmt: skip
+        return ThrottledEditor(target.progress, interval=self.stream_interval_s,
+                               clock=self.clock, sleep=self.sleep)  # fmt: skip
 
     async def run(
         self, target: ReplyTarget, run: Run, *, ui_language: str, asker_id: int
     ) -> tuple[Answer, list[discord.Message]]:
         editor = self.editor(target)
 
+        def on_text(text: str) -> None:
+            # What the message would show, so a token that changes nothing visible (a space,
+            # a line break) costs no edit.
+            editor.update(stream_preview(text))
+
         def on_position(position: int) -> None:
             editor.update(self.prompts.message("queue_position", ui_language, position=position,
                                                ordinal=ordinal(position)))  # fmt: skip
 
         try:
-            answer = await run(editor.update, on_position)
+            answer = await run(on_text, on_position)
         finally:
             await editor.close()
         view = await self.translate_view(answer, asker_id)

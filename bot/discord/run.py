@@ -2,7 +2,8 @@
 
 `run_bot(app)` reads the token from `DISCORD_TOKEN` or the file named by
 `DISCORD_TOKEN_FILE` (never from the settings), keeps it out of every log line
-with a redaction filter, and runs `main()` until Ctrl-C or SIGTERM. `main`
+with a redaction filter, and runs `main()` until Ctrl-C or SIGTERM (which let the
+answers in flight be delivered first; a second one closes at once). `main`
 builds the `AnswerService` and the bot from the `App`, which makes this module
 the one place in `bot.discord` that knows `App`. A missing or rejected token,
 an unreachable Discord or a refused privileged intent becomes a one-line
@@ -28,11 +29,10 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 import yarl
-from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.discord.bot import make_bot
+from bot.discord.bot import ArticlebotBot, make_bot
 from bot.errors import ArticlebotError
 from bot.service import AnswerService
 
@@ -201,12 +201,14 @@ def warm_models(app: App) -> float:
 
 
 class SignalCloser:
-    """SIGINT and SIGTERM close the bot; the closing task is kept until it is done."""
+    """SIGINT and SIGTERM shut the bot down (answers in flight are delivered first); a
+    second signal closes it at once. The closing task is kept until it is done."""
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Future] = set()
+        self.signalled = False
 
-    def install(self, bot: commands.Bot) -> None:
+    def install(self, bot: ArticlebotBot) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -214,9 +216,14 @@ class SignalCloser:
             except (NotImplementedError, RuntimeError):  # not the main thread, or not Unix
                 pass
 
-    def close(self, bot: commands.Bot, sig: signal.Signals) -> None:
-        log.warning("%s received: closing", sig.name)
-        task = asyncio.ensure_future(bot.close())
+    def close(self, bot: ArticlebotBot, sig: signal.Signals) -> None:
+        if self.signalled:
+            log.warning("%s received again: closing now", sig.name)
+            task = asyncio.ensure_future(bot.close())
+        else:
+            log.warning("%s received: closing (again to close at once)", sig.name)
+            task = asyncio.ensure_future(bot.shutdown())
+        self.signalled = True
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 

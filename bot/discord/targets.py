@@ -4,7 +4,8 @@ A `ReplyTarget` has one progress message (place in line, the streamed answer),
 the final pages, and a short error message. `InteractionTarget` answers a slash
 command, context menu or button after `defer` (edits the original response,
 then follow-ups; an expired interaction's answer is posted in its channel);
-`MessageTarget` replies to a mention, reply, DM or thread message.
+`MessageTarget` replies to a mention, reply, DM or thread message (and posts the
+answer as a new reply when its progress message cannot be edited).
 
 Every send and edit passes `allowed_mentions=none`. A reply that cannot be
 delivered is logged with where it was going, never dropped silently. This module
@@ -129,7 +130,7 @@ class MessageTarget:
                 kwargs["view"] = view
             try:
                 if index == 0 and self.sent is not None:
-                    message = await self.sent.edit(**kwargs)
+                    message = await self._edit_or_repost(page, kwargs)
                 elif index == 0:
                     message = self.sent = await self._reply(**kwargs)
                 else:
@@ -140,6 +141,21 @@ class MessageTarget:
                 break
             sent.append(message)
         return sent
+
+    async def _edit_or_repost(self, page: Page, kwargs: dict) -> discord.Message:
+        """The progress message becomes the answer; if it cannot be edited, the answer is
+        posted as a new reply instead of being lost behind a half-streamed text."""
+        assert self.sent is not None
+        try:
+            return await self.sent.edit(**kwargs)
+        except discord.HTTPException as exc:
+            log.warning("could not edit the reply %s in channel %s (%s): posting the answer "
+                        "again", self.sent.id, self.message.channel.id, exc)  # fmt: skip
+        repost = _send_kwargs(page)
+        if "view" in kwargs:
+            repost["view"] = kwargs["view"]
+        self.sent = await self._reply(**repost)
+        return self.sent
 
     async def fail(self, text: str) -> None:
         if self.sent is None:

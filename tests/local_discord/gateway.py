@@ -60,7 +60,7 @@ NOT_RESUMABLE = {
     DISALLOWED_INTENTS,
 }
 
-# Which intent an event needs (guild events only; this server has no DMs).
+# Which intent an event needs; message events in a DM need DIRECT_MESSAGES instead.
 EVENT_INTENTS = {
     "GUILD_CREATE": p.GUILDS,
     "THREAD_CREATE": p.GUILDS,
@@ -71,6 +71,12 @@ EVENT_INTENTS = {
     "MESSAGE_DELETE": p.GUILD_MESSAGES,
     "MESSAGE_REACTION_ADD": p.GUILD_MESSAGE_REACTIONS,
     "TYPING_START": p.GUILD_MESSAGE_TYPING,
+}
+DM_EVENT_INTENTS = {
+    "MESSAGE_CREATE": p.DIRECT_MESSAGES,
+    "MESSAGE_UPDATE": p.DIRECT_MESSAGES,
+    "MESSAGE_DELETE": p.DIRECT_MESSAGES,
+    "TYPING_START": p.DIRECT_MESSAGE_TYPING,
 }
 CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
 
@@ -153,12 +159,17 @@ class Gateway:
         token: str,
         resume_url: Callable[[], str],
         heartbeat_interval_ms: int = 41_250,
+        heartbeat_ack_delay_s: float = 0.02,
     ) -> None:
         self.world = world
         self.token = token
         self.resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # An ACK that arrives before discord.py's heartbeat thread has noted the send makes
+        # it log "Can't keep up … 41.3s behind" (a whole interval); a real round trip never does.
+        self.heartbeat_ack_delay_s = heartbeat_ack_delay_s
         self.ack_heartbeats = True
+        self._acks: set[asyncio.Task] = set()
         self.connections: Log[ConnectionInfo] = Log()
         self.frames: Log[Frame] = Log()
         self.sessions: dict[str, Session] = {}
@@ -258,7 +269,9 @@ class Gateway:
         op, d = payload.get("op"), payload.get("d")
         if op == HEARTBEAT:
             if self.ack_heartbeats:
-                await conn.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+                task = asyncio.ensure_future(self._ack(conn))
+                self._acks.add(task)
+                task.add_done_callback(self._acks.discard)
             return True
         if op == IDENTIFY:
             return await self._identify(conn, d or {})
@@ -274,6 +287,11 @@ class Gateway:
             return True  # recorded; nothing else to do
         await conn.close(UNKNOWN_OPCODE, "Unknown opcode.")
         return False
+
+    async def _ack(self, conn: Connection) -> None:
+        await asyncio.sleep(self.heartbeat_ack_delay_s)
+        with contextlib.suppress(ConnectionResetError):
+            await conn.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
 
     async def _identify(self, conn: Connection, d: Json) -> bool:
         if conn.session is not None:
@@ -389,11 +407,13 @@ class Gateway:
     # -- dispatching ----------------------------------------------------------------------
 
     def _filtered(self, session: Session, event: str, data: Json) -> Json | None:
-        needed = EVENT_INTENTS.get(event, 0)
+        direct = event in DM_EVENT_INTENTS and "guild_id" not in data
+        needed = (DM_EVENT_INTENTS if direct else EVENT_INTENTS).get(event, 0)
         if needed and not session.intents & needed:
             return None
         if (
-            event in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
+            not direct  # Message Content does not apply to DMs
+            and event in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
             and not session.intents & p.MESSAGE_CONTENT
         ):
             bot_id = str(self.world.application_id)

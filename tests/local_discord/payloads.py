@@ -30,6 +30,7 @@ GUILD_MESSAGES = 1 << 9
 GUILD_MESSAGE_REACTIONS = 1 << 10
 GUILD_MESSAGE_TYPING = 1 << 11
 DIRECT_MESSAGES = 1 << 12
+DIRECT_MESSAGE_TYPING = 1 << 14
 MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 # The bits the gateway accepts today: 0-16, 20, 21, 24, 25 (anything else closes with 4013).
@@ -327,6 +328,17 @@ def thread(
         "total_message_sent": 0,
         "flags": 0,
         "thread_metadata": metadata,
+    }
+
+
+def dm_channel(channel_id: int, recipient: Json) -> Json:
+    """A direct-message channel between the bot and one user (no guild)."""
+    return {
+        "id": str(channel_id),
+        "type": DM,
+        "last_message_id": None,
+        "recipients": [recipient],
+        "flags": 0,
     }
 
 

@@ -100,7 +100,7 @@ NO_CONTENT = Reply(204)
 
 @dataclass
 class Fault:
-    """An injected failure for the next `times` requests matching method and route."""
+    """An injected failure for the next `times` requests matching method, route and `where`."""
 
     method: str
     route: str
@@ -110,9 +110,14 @@ class Fault:
     scope: str
     body: Json | None
     hits: list[RecordedRequest] = field(default_factory=list)
+    where: Callable[[RecordedRequest], bool] | None = None
 
     def matches(self, request: RecordedRequest) -> bool:
-        return len(self.hits) < self.times and request.matches(self.method, self.route)
+        return (
+            len(self.hits) < self.times
+            and request.matches(self.method, self.route)
+            and (self.where is None or self.where(request))
+        )
 
 
 @dataclass
@@ -366,6 +371,15 @@ class LocalDiscord:
         await self.dispatch("MESSAGE_CREATE", self.world.for_gateway(message))
         return message
 
+    async def direct_message(self, author: str, content: str) -> Json:
+        """A user writes to the bot in a direct message (no guild); returns the stored message."""
+        channel = self.world.dm_channel(author)
+        message = self.world.create_message(
+            channel["id"], {"content": content}, [], author_id=self.world.user_id(author)
+        )
+        await self.dispatch("MESSAGE_CREATE", self.world.for_gateway(message))
+        return message
+
     async def slash_command(
         self,
         name: str,
@@ -606,14 +620,16 @@ class LocalDiscord:
         retry_after: float = 0.25,
         scope: str = "user",
         body: Json | None = None,
+        where: Callable[[RecordedRequest], bool] | None = None,
     ) -> Fault:
-        """Answer the next `times` requests matching `method` and `route` with `status`.
+        """Answer the next `times` requests matching `method`, `route` and `where` (a test
+        on the recorded request, e.g. "its JSON has embeds") with `status`.
 
         A 429 comes as Discord sends it: `retry_after` in the body, `Retry-After`
         and the `X-RateLimit-*` headers (scope 'user', 'shared' or 'global'), and a
         `Via` header, without which discord.py takes a 429 for a Cloudflare ban.
         """
-        fault = Fault(method.upper(), route, status, times, retry_after, scope, body)
+        fault = Fault(method.upper(), route, status, times, retry_after, scope, body, where=where)
         self.faults.append(fault)
         return fault
 

@@ -288,6 +288,37 @@ class World:
         self.guild_commands: dict[int, list[Json]] = {}
         self.interactions: dict[int, InteractionState] = {}
 
+    # -- more people ----------------------------------------------------------------------
+
+    def add_role(self, name: str, *, permissions: int = p.EVERYONE_PERMISSIONS) -> int:
+        """A new role below the others; returns its id."""
+        rid = self.ids.next()
+        position = max(int(r["position"]) for r in self.roles.values()) + 1
+        self._add_role(p.role(rid, name, permissions=permissions, position=position))
+        return rid
+
+    def add_member(self, name: str, *, roles: tuple[str, ...] | list[str] = ()) -> int:
+        """A new user who is a member of the guild with the named roles; returns their id.
+
+        Add people before the bot connects if it should see them in GUILD_CREATE;
+        interactions and messages carry their member either way."""
+        uid = self.ids.next()
+        self.users[uid] = p.user(uid, name, global_name=name.title())
+        self.members[uid] = p.member(
+            self.users[uid], roles=[self.role_id(r) for r in roles], joined_at=self.joined_at
+        )
+        return uid
+
+    def dm_channel(self, user: str | int) -> Json:
+        """The direct-message channel between the bot and `user`, opened on first use."""
+        uid = self.user_id(user)
+        for channel in self.channels.values():
+            if channel["type"] == p.DM and channel["recipients"][0]["id"] == str(uid):
+                return channel
+        channel = p.dm_channel(self.ids.next(), copy.deepcopy(self.users[uid]))
+        self._add_channel(channel)
+        return channel
+
     # -- lookups --------------------------------------------------------------------------
 
     def _add_role(self, role: Json) -> None:
@@ -336,7 +367,7 @@ class World:
 
     def messageable(self, channel_id: int | str) -> Json:
         channel = self.channel(int(channel_id))
-        if channel["type"] not in (p.GUILD_TEXT, *p.THREAD_TYPES):
+        if channel["type"] not in (p.GUILD_TEXT, p.DM, *p.THREAD_TYPES):
             raise ApiError(400, p.error(50008, "Cannot send messages in a non-text channel"))
         return channel
 
@@ -368,7 +399,9 @@ class World:
         members = list(self.members.values())
         if not with_members:
             members = [self.members[self.application_id]]
-        channels = [c for c in self.channels.values() if c["type"] not in p.THREAD_TYPES]
+        channels = [
+            c for c in self.channels.values() if c["type"] not in (p.DM, *p.THREAD_TYPES)
+        ]
         threads = [c for c in self.channels.values() if c["type"] in p.THREAD_TYPES]
         return p.guild(
             self.guild_id,
@@ -541,8 +574,9 @@ class World:
                 "type": reference.get("type", 0),
                 "channel_id": str(ref_channel),
                 "message_id": str(reference["message_id"]),
-                "guild_id": str(self.guild_id),
             }
+            if "guild_id" in channel:
+                reference["guild_id"] = channel["guild_id"]
         author = self.users[author_id]
         if type is None:
             type = p.MESSAGE_REPLY if reference is not None else p.MESSAGE_DEFAULT
@@ -619,8 +653,11 @@ class World:
             raise ApiError(403, p.error(50005, "Cannot edit a message authored by another user"))
 
     def for_gateway(self, message: Json) -> Json:
-        """A stored message as MESSAGE_CREATE/UPDATE carries it: with guild_id and member."""
+        """A stored message as MESSAGE_CREATE/UPDATE carries it: with guild_id and member
+        (in a guild channel)."""
         event = copy.deepcopy(message)
+        if self.channel(message["channel_id"])["type"] == p.DM:
+            return event  # no guild, no member
         event["guild_id"] = str(self.guild_id)
         author_id = int(message["author"]["id"])
         if author_id in self.members and "webhook_id" not in message:

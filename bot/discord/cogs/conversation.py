@@ -2,7 +2,9 @@
 
 A message is answered when it is addressed to the bot (a DM, a mention, a reply
 to one of its answers, or any message in an answer thread) and the allow-lists
-let it in; anything else is ignored silently. The reply chain (or the thread)
+let it in. One addressed to it but refused by the lists gets a short refusal in a
+DM or in a channel the bot serves, before anything is queued; in other channels it
+is ignored silently, as is anything not addressed to it. The reply chain (or the thread)
 is the conversation's memory: earlier exchanges come from the bot's
 `ConversationMemory`, or are read back from Discord after a restart. Needs the
 privileged Message Content intent, so the bot loads this extension only with it:
@@ -17,6 +19,7 @@ import re
 import discord
 from discord.ext import commands
 
+from bot.discord.access import AccessDenied
 from bot.discord.cogs.common import Host
 from bot.discord.format import locale_language
 from bot.discord.targets import MessageTarget
@@ -66,13 +69,28 @@ class ConversationCog(commands.Cog):
         )
         if not addressed:
             return
-        if not bot.access.admits(message):
-            log.debug("ignoring message %s: not on the allow-lists", message.id)
-            return
         question = strip_mentions(message.content, me.id)
         if not question and parent is not None and parent.author.id != me.id:
             question = parent.content  # "@articlebot" under someone's message: ask about it
+        if not bot.access.admits(message):
+            if bot.access.may_refuse_in(message):
+                await self.refuse(message, question)
+            else:
+                log.debug("ignoring message %s: not on the allow-lists", message.id)
+            return
         await self.answer(message, question, in_thread=in_thread)
+
+    async def refuse(self, message: discord.Message, question: str) -> None:
+        """A short refusal in the question's language; nothing is queued."""
+        bot = self.bot
+        hint = locale_language(message.guild.preferred_locale) if message.guild else None
+        language = hint or bot.settings.default_language
+        async with bot.gate.errors.guard(MessageTarget(message), language) as guard:
+            if question:
+                guard.language = await bot.service.detect_language(question, hint)
+            log.info("refusing message %s in channel %s: not on the allow-lists", message.id,
+                     message.channel.id)  # fmt: skip
+            raise AccessDenied()
 
     async def answer(self, message: discord.Message, question: str, *, in_thread: bool) -> None:
         """The message's opening (language, guard, history, typing), then the answer."""
@@ -86,6 +104,8 @@ class ConversationCog(commands.Cog):
                 history = await self.thread_history(message)
             else:
                 history = await self.reply_history(message)
+            log.info("answering message %s in channel %s with %d earlier exchanges", message.id,
+                     message.channel.id, len(history))  # fmt: skip
             async with message.channel.typing():
                 answer, _sent = await bot.responder.run(
                     target,
