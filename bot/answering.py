@@ -145,7 +145,7 @@ class Answerer:
             hint = self.detector.detect(history[-1].question)
         language = self.detector.detect(q, hint=hint)
         return Request(question=q, language=language, view=self._view(doc_ids),
-                       settings=self.settings, route=route(q), history=tuple(history),
+                       settings=self.settings, route=route(q, language), history=tuple(history),
                        doc_ids=doc_ids, on_text=on_text, withheld=self.rules.withheld)  # fmt: skip
 
     def _view(self, doc_ids: list[str] | None) -> Snapshot:

@@ -57,10 +57,12 @@ FUNCTION_WORDS = {
 # -- what a request asks for (routing) -------------------------------------------------
 
 SUMMARY = {
-    "en": (r"summar(y|ies|i[sz]e|i[sz]ing)", r"sum (it )?up", r"tl;?dr", "overview", "gist",
+    "any": (r"tl;?dr",),
+    "en": (r"summar(y|ies|i[sz]e|i[sz]ing)", r"sum (it )?up", "overview", "gist",
            "main points", "what is (the article|it) about", "what's (the article|it) about"),
     "de": (r"zusammenfass\w*", r"fass\w* .*zusammen", "überblick", r"kernaussage\w*", "worum geht"),
     "fr": (r"résum\w*", r"resum\w*", "de quoi parle"),
+    "es": (r"resum\w*",),
     "it": (r"riassun\w*", "sintesi", r"riepilog\w*"),
 }  # fmt: skip
 QUOTE_REQUEST = {
@@ -99,32 +101,65 @@ ARTICLE_WORDS = {
     "whole": ("whole ", "ganzen ", "gesamten "),
 }  # fmt: skip
 
-# Requests articlebot declines: a new role, ignoring its rules, a joke or a poem.
-INJECTION = {
+# Text addressed to an assistant, not to a reader ("ignore your instructions", "you are now
+# …", "Note to AI assistants: …", chat-template tokens): never put before the model when a
+# passage says it, and declined when a question does. A news sentence that reports
+# instructions ("Officials urged residents to follow the evacuation instructions") is not.
+ADDRESSED_TO_ASSISTANT = {
     "en": (
         r"(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+|the\s+|your\s+|my\s+|previous\s+|"
         r"prior\s+|above\s+|earlier\s+|system\s+)*(instructions?|rules|prompts?|guidelines|constraints)",
         r"system\s*(override|prompt)", r"\byou are now\b", r"\bfrom now on,? you\b",
         r"\bact as (if you|my|an? ai)\b", r"\bpretend (to be|you)\b", r"\brole-?play\b",
-        r"\bjailbreak\b", r"\bdeveloper mode\b",
-        r"\b(write|tell|compose|sing|generate|make up)\s+(me\s+|us\s+)?(a|an|some|another)?\s*"
-        r"(\w+\s+)?(poem|joke|song|story|limerick|haiku|essay|code|script|rap)s?\b",
+        r"\bjailbreak\b", r"\bdeveloper mode\b", r"\breply (only )?with the word\b",
+        r"\b(note|message|instructions?|notice)\s+(to|for)\s+(all\s+)?(the\s+)?(ai|a\.i\.|llm|chatbot|"
+        r"language model|assistant)s?\b",
     ),
     "de": (
         r"ignorier\w*\s+(alle\s+|deine\s+|die\s+|vorherigen\s+|bisherigen\s+)*(anweisung|regel|instruktion)",
         r"vergiss\s+(alle\s+|deine\s+|die\s+)*(anweisung|regel)", r"\bdu bist (jetzt|nun|ab sofort)\b",
-        r"\b(schreib|dicht|erzähl)\w*\s+(mir\s+|uns\s+)?(ein|einen|eine)\s+(\w+\s+)?(gedicht|witz|lied|geschichte)",
+        r"\b(hinweis|nachricht|anweisung)\w*\s+(an|für)\s+(alle\s+)?(die\s+)?(ki|sprachmodell|chatbot|"
+        r"assistent)\w*\b",
     ),
     "fr": (
         r"ignore[rz]?\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles|consignes)",
         r"\btu es (maintenant|désormais)\b",
         r"oublie\w*\s+(toutes?\s+|tes\s+|vos\s+|les\s+)*(instructions|règles)",
-    ),
-    "en_obey": (
-        r"\b(follow|obey|execute|carry out|do what)\b.{0,40}\b(instructions?|notice|commands?|"
-        r"says? to do)\b", r"\breply (only )?with the word\b",
+        r"\b(note|message|consigne)s?\s+(aux?|pour les?)\s+(ia|assistants?|chatbots?|modèles? de langage)\b",
     ),
     "chat_tokens": (r"<\|im_start\|>", r"\[/?INST\]", r"^\s*(system|assistant)\s*:"),
+}  # fmt: skip
+# Requests for something other than facts from the article: a poem, a joke, obeying the
+# document, saying what the user dictates. Declined when a question asks it; a passage
+# may say such words as news ("the hackers used a script to execute commands").
+OFF_TASK = {
+    "en": (
+        r"\b(write|tell|compose|sing|generate|make up)\s+(me\s+|us\s+)?(a|an|some|another)?\s*"
+        r"(\w+\s+)?(poem|joke|song|limerick|haiku|essay|rap)s?\b",
+        r"\b(write|tell|compose|generate|make up)\s+(me\s+|us\s+)?(a|an|some|another)\s+(\w+\s+)?"
+        r"(story|stories|code|script|program)\b",
+        r"\b(follow|obey|execute|carry out)\b.{0,40}\b(instructions?|notice|commands?)\b.{0,40}"
+        r"\b(article|document|text|passage|page)\b",
+        r"\bdo what (the|this) (article|document|text|passage|notice|page) says\b",
+        r"\b(forget|ignore|disregard) (the|this) (article|document|text|passages?)\b",
+        r"\b(just|only|simply) (tell|say|write|confirm|reply|answer)\s+(me\s+|us\s+)?"
+        r"(?!(me|us|how|what|who|whom|when|where|why|which|whether|if)\b)\w",
+        r"\b(answer|reply|respond) (only |just )?(with|in) (yes|no|one word|a single word)\b",
+    ),
+    "de": (
+        r"\b(schreib|dicht|erzähl)\w*\s+(mir\s+|uns\s+)?(ein|einen|eine)\s+(\w+\s+)?(gedicht|witz|lied|geschichte)",
+        r"\b(vergiss|ignorier\w*)\s+(den|diesen)\s+(artikel|text)\b",
+        r"\b(antworte|antwortet|sag|sage|schreib\w*)\s+(mir\s+)?(nur|bloß|einfach|lediglich)\b",
+        r"\bnur mit (ja|nein|einem wort)\b",
+        r"\b(befolge|folge)\w*\s+(den\s+|die\s+)?(anweisung|befehl)\w*\s+(im|des|aus dem)\s+(artikel|text)",
+        r"\btu,? was (der artikel|der text) sagt\b",
+    ),
+    "fr": (
+        r"\b(écri[st]|raconte|compose)\w*(-moi)?\s+(un|une)\s+(\w+\s+)?(poème|blague|chanson|histoire)",
+        r"\b(oublie|ignore)\w*\s+(l'|l’)(article|texte)\b",
+        r"\b(réponds|répondez|dis|dites)(-moi)?\s+(seulement|uniquement|juste)\b",
+        r"\bsui[stv]\w*\s+les\s+(instructions|consignes)\s+de\s+(l'|l’)article\b",
+    ),
 }  # fmt: skip
 
 # -- the kind of question ----------------------------------------------------------------
@@ -191,10 +226,22 @@ ASKS_MONEY = {
     "fr": (r"\b(quel|quelle) (est|était) le (prix|coût|salaire)\b",),
 }  # fmt: skip
 ASKS_AGE = {
-    "en": ("how old", "what age", r"(his|her|their|'s) age\b", r"age of\b"),
+    "en": ("how old", r"what age\b", r"(his|her|their|'s) age\b", r"age of\b"),
     "de": ("wie alt", r"(sein|ihr)\w* alter\b"),
     "fr": ("quel âge", r"âge de\b"),
 }
+# "How much time …", "wie viel Zeit …", "combien de temps …": a quantity named right after
+# "how much" is not money unless it is one of these; a verb there leaves the question open.
+HOW_MUCH_OPEN = {
+    "en": ("money", "cash", "funding", "did", "does", "do", "was", "is", "were", "are", "has",
+           "have", "had", "will", "would", "could", "can", "should", "it", "they", "he", "she", "we",
+           "you", "i"),
+    "de": ("geld", "hat", "haben", "hatte", "hatten", "kostet", "kostete", "kosteten", "kosten",
+           "zahlt", "zahlte", "bezahlt", "bezahlte", "verdient", "verdiente", "ist", "sind", "war",
+           "waren", "wird", "werden", "bekommt", "bekam", "erhält", "erhielt", "gab", "gibt"),
+    "fr": ("argent", "a", "ont", "avait", "avaient", "coûte", "coûté", "coûtait", "gagne", "gagné",
+           "payé", "paie", "paye", "est", "sont"),
+}  # fmt: skip
 MONEY_WORDS = {
     "symbols": (r"[€$£¥₩₽]",),
     "words": (r"\b(euros?|dollars?|usd|eur|pounds?|won|rubel\w*|roubles?|rubles?|yuan|"
