@@ -198,6 +198,24 @@ def negates(question: str) -> bool:
 
 # -- dates ------------------------------------------------------------------------------------
 
+_ASKS_WHEN = re.compile(_words(lx.ASKS_WHEN), _I)
+_DATE_WORD = {word for words in lx.DATE_WORDS.values() for word in words}
+
+
+def asks_when(question: str) -> bool:
+    """ "When …?", "In welchem Jahr …?", "Depuis quand …?": the question asks for a date."""
+    return bool(_ASKS_WHEN.search(question))
+
+
+def states_date(text: str) -> bool:
+    """Whether `text` writes a date or a time: a year, a month, a day, a time of day, or a
+    word that places it in time ("yesterday", "im Sommer", "il y a")."""
+    if months_named(text) or re.search(r"\b(1\d{3}|20\d{2})s?\b|\b\d{1,2}[.:h]\d{2}\b|\d{1,2}\.\d{1,2}\.", text):
+        return True
+    words = re.findall(r"[^\W\d_]+(?:['’.][^\W\d_]+)*\.?", text.lower())
+    return any(word in _DATE_WORD or word.rstrip(".") in _DATE_WORD for word in words)
+
+
 _MONTH_OF = {name: n for n, names in enumerate(lx.MONTHS, start=1) for name in names}
 _DATED_BEFORE = re.compile(rf"(\d\.?\s*|\b({'|'.join(lx.DATE_PREPOSITIONS)})\s+)$")
 
