@@ -91,3 +91,15 @@ def test_a_translation_that_changes_a_figure_is_not_shown(app, monkeypatch):
     app.llm.replies = [copy("4.700 Verluste"), "[1] 4,000 casualties"]
     answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
     assert answer.answer == "„4.700 Verluste“ [1]."
+
+
+def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, chroma_client, toy_embedder):
+    """With the yes/no rule off, the model's "The council promised …" is a right answer,
+    not a reply that left out what was asked."""
+    rules = [r for r in settings.rules if r != "yes_no_from_article"]
+    application = make_app(settings.model_copy(update={"rules": rules}), chroma_client, toy_embedder)
+    application.ingest([LIBRARY])
+    application.llm.replies = ["ANSWER: The council promised a plan for the sea wall [1]."]
+    answer = application.answerer.ask("Did the council promise a plan for the sea wall?")
+    assert (answer.answered, answer.answer) == (True, "The council promised a plan for the sea wall [1].")
+    assert answer.rules == []

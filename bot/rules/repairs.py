@@ -37,6 +37,7 @@ from bot.routing import (
     asks_how_many,
     asks_to_count,
     asks_when,
+    is_yes_no_question,
     states_date,
     states_measure,
 )
@@ -145,7 +146,11 @@ def figure_of_asked_clause(request: Request, answer: Answer, writer) -> Answer:
 def show_passage_when_unanswered(request: Request, answer: Answer, writer) -> Answer:
     if not answer.answered or answer.truncated:
         return answer
-    if not (restates(answer.answer, request.question) or misses_figure(answer.answer, request.question)):
+    q = request.question
+    # A right answer to a yes/no question says the question back ("The council approved
+    # the ferry line [1]"): only a missing figure counts there.
+    said_back = restates(answer.answer, q) and not is_yes_no_question(q, request.language)
+    if not (said_back or misses_figure(answer.answer, q)):
         return answer
     log.info("the reply left out what was asked; showing the passage instead")
     first = answer.citations[0]
