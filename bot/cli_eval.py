@@ -23,13 +23,19 @@ def registered_sets(*, holdout: bool) -> list[Path]:
 
 
 def run_evaluation(files: list[Path], *, all_sets: bool, holdout: bool, without: str | None,
-                   verdicts: Path | None, quiet: bool, as_json: bool) -> None:  # fmt: skip
+                   only: str | None = None, verdicts: Path | None, quiet: bool,
+                   as_json: bool) -> None:  # fmt: skip
     from bot.evaluation import Evaluator, Verdicts, load_set, report, text_report
 
     paths = [*files, *(registered_sets(holdout=holdout) if all_sets else [])]
     if not paths:
         raise InputError("name a question set, or use --all")
     sets = [load_set(path) for path in paths]
+    if only:
+        wanted = {item.strip() for item in only.split(",") if item.strip()}
+        for qset in sets:
+            qset.cases = [c for c in qset.cases if f"{qset.name}/{c.id}" in wanted]
+        sets = [qset for qset in sets if qset.cases]
     app = load_app()
     if without:
         off = [name.strip() for name in without.split(",") if name.strip()]
