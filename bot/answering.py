@@ -144,9 +144,11 @@ class Answerer:
         if history and hint is None:
             hint = self.detector.detect(history[-1].question)
         language = self.detector.detect(q, hint=hint)
+        acted: list[str] = []
         return Request(question=q, language=language, view=self._view(doc_ids),
-                       settings=self.settings, route=route(q), history=tuple(history),
-                       doc_ids=doc_ids, on_text=on_text, withheld=self.rules.withheld)  # fmt: skip
+                       settings=self.settings, route=route(q, language), history=tuple(history),
+                       doc_ids=doc_ids, on_text=on_text, acted=acted,
+                       withheld=lambda passage: self.rules.withheld(passage, acted))  # fmt: skip
 
     def _view(self, doc_ids: list[str] | None) -> Snapshot:
         """The index for one request; raises `InputError` for a document it does not hold."""

@@ -220,6 +220,7 @@ def evaluate(
     holdout: Annotated[bool, typer.Option("--holdout", help="With --all: the holdout sets too.")] = False,
     without: Annotated[str | None, typer.Option("--without", help="Rules to switch off: NAME[,NAME].")] = None,
     verdicts: Annotated[Path | None, typer.Option("--verdicts", help="Faithfulness verdicts file.")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Only these questions: SET/ID[,SET/ID].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the figures.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -227,7 +228,7 @@ def evaluate(
     from bot.cli_eval import run_evaluation
 
     edge(lambda: run_evaluation(files or [], all_sets=all_sets, holdout=holdout, without=without,
-                                verdicts=verdicts, quiet=quiet, as_json=as_json),
+                                only=only, verdicts=verdicts, quiet=quiet, as_json=as_json),
          as_json=as_json)  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -23,13 +24,19 @@ def registered_sets(*, holdout: bool) -> list[Path]:
 
 
 def run_evaluation(files: list[Path], *, all_sets: bool, holdout: bool, without: str | None,
-                   verdicts: Path | None, quiet: bool, as_json: bool) -> None:  # fmt: skip
+                   only: str | None = None, verdicts: Path | None, quiet: bool,
+                   as_json: bool) -> None:  # fmt: skip
     from bot.evaluation import Evaluator, Verdicts, load_set, report, text_report
 
     paths = [*files, *(registered_sets(holdout=holdout) if all_sets else [])]
     if not paths:
         raise InputError("name a question set, or use --all")
     sets = [load_set(path) for path in paths]
+    if only:
+        wanted = {item.strip() for item in only.split(",") if item.strip()}
+        for qset in sets:
+            qset.cases = [c for c in qset.cases if f"{qset.name}/{c.id}" in wanted]
+        sets = [qset for qset in sets if qset.cases]
     app = load_app()
     if without:
         off = [name.strip() for name in without.split(",") if name.strip()]
@@ -40,8 +47,9 @@ def run_evaluation(files: list[Path], *, all_sets: bool, holdout: bool, without:
         app.settings = app.settings.model_copy(
             update={"rules": [r for r in app.settings.rules if r not in off]})
     judged = Verdicts.load(verdicts or (VERDICTS_FILE if VERDICTS_FILE.exists() else None))
+    progress = None if quiet else (_tick if as_json else _show)
     evaluator = Evaluator(app, default_document=app.settings.default_documents[0], verdicts=judged,
-                          progress=None if (quiet or as_json) else _show)  # fmt: skip
+                          progress=progress)  # fmt: skip
     results = [result for qset in sets for result in evaluator.run(qset)]
     if as_json:
         print_json({**report(results), "rules": app.settings.rules,
@@ -49,6 +57,12 @@ def run_evaluation(files: list[Path], *, all_sets: bool, holdout: bool, without:
     else:
         print(f"\nrules: {', '.join(app.settings.rules)}\n" if without else "")
         print(text_report(results))
+
+
+def _tick(result) -> None:
+    """One line on stderr per question, so a long JSON run shows it is moving."""
+    mark = "PASS" if result.passed else "FAIL"
+    print(f"{mark} {result.set}/{result.case.id} {result.seconds:.1f}s", file=sys.stderr, flush=True)
 
 
 def _show(result) -> None:

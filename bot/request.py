@@ -49,6 +49,7 @@ class Request:
     messages: list[Message] = field(default_factory=list)  # the answer prompt, once built
     streamer: object | None = None  # shows the model's reply as it is written
     retried: bool = False  # the one correction turn was used
+    acted: list[str] = field(default_factory=list)  # rules that acted before the answer
     withheld: Callable[[Passage], bool] = lambda _passage: False  # never shown to the model
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ class Request:
     def finish(self, answer: Answer, **timings: float) -> Answer:
         """`answer` with the request's timings; `passages` default to what was shown."""
         answer.passages = answer.passages or list(self.passages)
+        answer.rules = list(dict.fromkeys([*self.acted, *answer.rules]))
         spent = {"retrieve": 0.0, "generate": 0.0, **self.timings_ms, **timings}
         spent["total"] = (time.perf_counter() - self.started) * 1000
         answer.timings_ms.update(spent)

@@ -25,8 +25,11 @@ def _words(*tables: lx.Table) -> str:
 
 
 _SUMMARY = re.compile(rf"\b({_words(lx.SUMMARY)})\b", _I)
+_SUMMARY_IN = {lang: re.compile(rf"\b({'|'.join(lx.SUMMARY['any'] + lx.SUMMARY.get(lang, ()))})\b", _I)
+               for lang in lx.SUPPORTED}  # fmt: skip
 _QUOTE = re.compile(rf"\b({_words(lx.QUOTE_REQUEST)})\b", _I)
-_INJECTION = re.compile(_words(lx.INJECTION), _I | re.MULTILINE)
+_TO_ASSISTANT = re.compile(_words(lx.ADDRESSED_TO_ASSISTANT), _I | re.MULTILINE)
+_OFF_TASK = re.compile(_words(lx.OFF_TASK), _I)
 _QUOTE_WORDS = re.compile(
     rf"\b(({_words(lx.QUOTE_TOPIC_PREPOSITIONS)})\s+(?=\w)|{_words(lx.QUOTE_FILLER)})\b", _I
 )
@@ -46,10 +49,12 @@ class Route:
     focus: str | None = None  # summaries only
 
 
-def route(question: str) -> Route:
-    if _INJECTION.search(question):
+def route(question: str, language: str | None = None) -> Route:
+    """What `question` asks for. Summary words are those of its `language` when given
+    (English "resume" is not French "résume"), of every language otherwise."""
+    if _TO_ASSISTANT.search(question) or _OFF_TASK.search(question):
         return Route("off_task", question)
-    if _SUMMARY.search(question):
+    if _SUMMARY_IN.get(language, _SUMMARY).search(question):
         return Route("summary", question, focus=summary_focus(question))
     if _QUOTE.search(question):
         return Route("quote", quote_query(question))
@@ -57,8 +62,9 @@ def route(question: str) -> Route:
 
 
 def is_injection(text: str) -> bool:
-    """Whether `text` reads like instructions to an assistant."""
-    return bool(_INJECTION.search(text))
+    """Whether `text` is addressed to an assistant rather than to a reader (a passage of
+    that kind is never put before the model)."""
+    return bool(_TO_ASSISTANT.search(text))
 
 
 def quote_query(question: str) -> str:
@@ -97,12 +103,35 @@ _MEASURE_VALUE = {
 }
 
 
+# The quantity named right after "how much": English by the word itself, German by a noun
+# (capitalised), French by "combien de …".
+_HOW_MUCH_THING = (
+    re.compile(r"\bhow much\s+([^\W\d_]+)", _I),
+    re.compile(r"\b[Ww]ie ?viel\s+([A-ZÄÖÜ][^\W\d_]*)"),
+    re.compile(r"\bcombien\s+(?:de\s+|d['’])([^\W\d_]+)", _I),
+)
+_MONEY_NOUNS = {word for words in lx.HOW_MUCH_OPEN.values() for word in words}
+
+
 def asked_measure(question: str) -> str | None:
-    """ "money" or "age" when the question asks for that measure, else None."""
+    """ "money" or "age" when the question asks for that measure, else None. "How much
+    time …" asks for another quantity, not money."""
     for measure, pattern in _ASKED_MEASURE.items():
         if pattern.search(question):
+            if measure == "money" and _names_other_quantity(question):
+                continue
             return measure
     return None
+
+
+def _names_other_quantity(question: str) -> bool:
+    """ "How much time …", "Wie viel Zeit …", "Combien de temps …": a quantity other than
+    money is named right after "how much"."""
+    for pattern in _HOW_MUCH_THING:
+        match = pattern.search(question)
+        if match and match.group(1).lower() not in _MONEY_NOUNS:
+            return True
+    return False
 
 
 def states_measure(text: str, measure: str) -> bool:
@@ -168,6 +197,24 @@ def negates(question: str) -> bool:
 
 
 # -- dates ------------------------------------------------------------------------------------
+
+_ASKS_WHEN = re.compile(_words(lx.ASKS_WHEN), _I)
+_DATE_WORD = {word for words in lx.DATE_WORDS.values() for word in words}
+
+
+def asks_when(question: str) -> bool:
+    """ "When …?", "In welchem Jahr …?", "Depuis quand …?": the question asks for a date."""
+    return bool(_ASKS_WHEN.search(question))
+
+
+def states_date(text: str) -> bool:
+    """Whether `text` writes a date or a time: a year, a month, a day, a time of day, or a
+    word that places it in time ("yesterday", "im Sommer", "il y a")."""
+    if months_named(text) or re.search(r"\b(1\d{3}|20\d{2})s?\b|\b\d{1,2}[.:h]\d{2}\b|\d{1,2}\.\d{1,2}\.", text):
+        return True
+    words = re.findall(r"[^\W\d_]+(?:['’.][^\W\d_]+)*\.?", text.lower())
+    return any(word in _DATE_WORD or word.rstrip(".") in _DATE_WORD for word in words)
+
 
 _MONTH_OF = {name: n for n, names in enumerate(lx.MONTHS, start=1) for name in names}
 _DATED_BEFORE = re.compile(rf"(\d\.?\s*|\b({'|'.join(lx.DATE_PREPOSITIONS)})\s+)$")

@@ -383,7 +383,7 @@ RETURNED = TEXT[748:886]  # line 5: "Laut des NIS wurden zwischen Januar und Mä
         ("Wie viele nordkoreanische Soldaten wurden getötet?", 0.0, RETURNED),
         # Asked about those months, or not asked how many: the ranking stays.
         ("Wie viele nordkoreanische Soldaten wurden zwischen Januar und März getötet?", 0.04, RETURNED),
-        ("Wurden nordkoreanische Soldaten getötet?", 0.04, RETURNED),
+        ("Wo wurden nordkoreanische Soldaten getötet?", 0.04, RETURNED),
     ],
 )
 def test_an_undated_how_many_question_ranks_passages_of_another_month_lower(fake_app, question, penalty, given):

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Result:
     set: str
+    file: str  # the question set's path
     case: Case
     answer: Answer
     seconds: float
@@ -43,7 +44,7 @@ class Result:
 
     def to_dict(self) -> dict:
         return {
-            "set": self.set, "id": self.case.id, "kind": self.case.kind, "lang": self.case.lang,
+            "set": self.set, "file": self.file, "id": self.case.id, "kind": self.case.kind, "lang": self.case.lang,
             "q": self.case.q, "passed": self.passed, "reasons": self.score.reasons,
             "seconds": round(self.seconds, 2), "answer": self.answer.answer,
             "answered": self.answer.answered, "reason": self.answer.reason,
@@ -94,7 +95,7 @@ class Evaluator:
         seconds = time.perf_counter() - started
         scored = score(case, answer, document.text, spans, app.detector, doc_id)
         verdict = self.verdicts.get(qset.name, case.id, answer.answer) if answer.answered else None
-        result = Result(qset.name, case, answer, seconds, scored, verdict)
+        result = Result(qset.name, str(qset.path), case, answer, seconds, scored, verdict)
         if self.progress:
             self.progress(result)
         return result

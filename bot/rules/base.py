@@ -28,7 +28,10 @@ class Rule:
 
 
 class RuleSet:
-    """The enabled rules, in the order given, run stage by stage."""
+    """The enabled rules, in the order given, run stage by stage. Every rule that acts on a
+    request (withholds a passage, changes a rank, the passages, or the answer) is named in
+    the answer's `rules`: switching off a rule that did not act cannot change that answer,
+    which is what makes measuring one rule cheap (`scripts/ablation.py`)."""
 
     def __init__(self, rules: Iterable[Rule], enabled: Sequence[str]) -> None:
         known = {rule.name: rule for rule in rules}
@@ -53,23 +56,38 @@ class RuleSet:
                 return answer
         return None
 
-    def withheld(self, passage: Passage) -> bool:
-        return any(rule.apply(passage) for rule in self._at("withhold"))
+    def withheld(self, passage: Passage, acted: list[str] | None = None) -> bool:
+        """Whether a `withhold` rule keeps `passage` from the model; its name goes to `acted`."""
+        for rule in self._at("withhold"):
+            if rule.apply(passage):
+                if acted is not None and rule.name not in acted:
+                    acted.append(rule.name)
+                return True
+        return False
 
     def rank(self, request: Request, candidates: list[Candidate]) -> list[Candidate]:
         for rule in self._at("rank"):
+            before = [c.rank for c in candidates]
             candidates = rule.apply(request, candidates)
+            if [c.rank for c in candidates] != before:
+                request.acted.append(rule.name)
         return sorted(candidates, key=lambda c: -c.rank)
 
     def context(self, request: Request) -> list[Passage]:
         for rule in self._at("context"):
-            request.passages = rule.apply(request)
+            chosen = rule.apply(request)
+            if chosen != request.passages:
+                request.acted.append(rule.name)
+            request.passages = chosen
         return request.passages
 
     def repair(self, request: Request, answer: Answer, writer: Writer) -> Answer:
         for rule in self._at("repair"):
+            retried = request.retried
             repaired = rule.apply(request, answer, writer)
             if repaired is not answer:
                 repaired.rules = [*answer.rules, rule.name]
                 answer = repaired
+            elif request.retried != retried:  # a correction turn that was not kept still used the one turn
+                request.acted.append(rule.name)
         return answer

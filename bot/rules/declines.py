@@ -12,6 +12,9 @@
   the NIS say no soldiers had died?") is often not the sentence closest to its subject
   but the next best, so a denial whose best sentence ends its paragraph gets the
   runner-up instead of the next sentence.
+- `yes_no_from_article`: a yes/no question ("Did Zelensky agree …?") gets the article's
+  own words, like a why-question, so its polarity is never paraphrased ("weist dies
+  zurück" read as agreement); under `why_min_score` it is declined.
 - `decline_missing_measure`: a question asking for a sum of money or an age is
   declined when no passage writes one (a currency, "Jahre alt"): any figure the model
   could give would be of something else.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from bot.request import Request
 from bot.results import Answer
-from bot.routing import asked_measure, is_why_question, negates, states_measure
+from bot.routing import asked_measure, is_why_question, is_yes_no_question, negates, states_measure
 from bot.rules.base import Rule
 
 
@@ -45,6 +48,15 @@ def why_from_article(request: Request, writer) -> Answer | None:
     return writer.passage_answer(request, best, also=runner_up)
 
 
+def yes_no_from_article(request: Request, writer) -> Answer | None:
+    if not is_yes_no_question(request.question, request.language):
+        return None
+    best = request.passages[0]
+    if best.score < request.settings.why_min_score:
+        return writer.decline(request, "not_found")
+    return writer.passage_answer(request, best)
+
+
 def decline_missing_measure(request: Request, writer) -> Answer | None:
     measure = asked_measure(request.question)
     if measure and not any(states_measure(p.text, measure) for p in request.passages):
@@ -61,6 +73,8 @@ DECIDE_RULES = (
          "declines when the best passage scores under min_score"),
     Rule("why_from_article", "decide", why_from_article,
          "why-questions get the article's sentences, or a decline under why_min_score"),
+    Rule("yes_no_from_article", "decide", yes_no_from_article,
+         "yes/no questions get the article's sentences, or a decline under why_min_score"),
     Rule("decline_missing_measure", "decide", decline_missing_measure,
          "money and age questions are declined when no passage writes such a value"),
 )  # fmt: skip

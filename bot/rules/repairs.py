@@ -1,5 +1,8 @@
 """Rules that check the grounded reply and may replace it.
 
+- `decline_missing_kind`: copied words that do not hold the kind of thing asked — no
+  figure for "how many", no date for "when", no sum for "how much did it cost", no age —
+  are no answer: the passages do not say it (judged from the words, not the question).
 - `retry_unsupported_figure`: a reply with a figure that no passage writes gets one
   correction turn ("the figure … is not written in the passages").
 - `retry_untranslated`: a reply that copies words of the passages' language into
@@ -26,10 +29,18 @@ from bot.checks import better_figure, counts_a_measure, misses_figure, restates
 from bot.citations import strip_markers
 from bot.grounding import parse_reply
 from bot.lexicon import language_name
-from bot.numbers import NUMBER, figure_clauses, normalise_number, unsupported_numbers
+from bot.numbers import NUMBER, figure_clauses, normalise_number, numbers, unsupported_numbers
 from bot.request import Request
 from bot.results import Answer
-from bot.routing import asks_how_many
+from bot.routing import (
+    asked_measure,
+    asks_how_many,
+    asks_to_count,
+    asks_when,
+    is_yes_no_question,
+    states_date,
+    states_measure,
+)
 from bot.rules.base import Rule
 
 log = logging.getLogger(__name__)
@@ -63,6 +74,21 @@ def _faults(writer, request: Request):
                 len(untranslated(writer, request, answer.answer)))  # fmt: skip
 
     return faults
+
+
+def decline_missing_kind(request: Request, answer: Answer, writer) -> Answer:
+    if not answer.answered or not answer.spans:
+        return answer
+    said = " ".join(span.text for span in answer.spans)
+    q = request.question
+    measure = asked_measure(q)
+    missing = ((measure is not None and not states_measure(said, measure))
+               or (measure is None and asks_to_count(q) and not numbers(said))
+               or (asks_when(q) and not states_date(said)))  # fmt: skip
+    if missing:
+        log.info("the copied words hold no %s; declining", measure or "figure or date")
+        return writer.decline(request, "no_value", answer.generation)
+    return answer
 
 
 def retry_unsupported_figure(request: Request, answer: Answer, writer) -> Answer:
@@ -120,7 +146,11 @@ def figure_of_asked_clause(request: Request, answer: Answer, writer) -> Answer:
 def show_passage_when_unanswered(request: Request, answer: Answer, writer) -> Answer:
     if not answer.answered or answer.truncated:
         return answer
-    if not (restates(answer.answer, request.question) or misses_figure(answer.answer, request.question)):
+    q = request.question
+    # A right answer to a yes/no question says the question back ("The council approved
+    # the ferry line [1]"): only a missing figure counts there.
+    said_back = restates(answer.answer, q) and not is_yes_no_question(q, request.language)
+    if not (said_back or misses_figure(answer.answer, q)):
         return answer
     log.info("the reply left out what was asked; showing the passage instead")
     first = answer.citations[0]
@@ -129,6 +159,8 @@ def show_passage_when_unanswered(request: Request, answer: Answer, writer) -> An
 
 
 REPAIR_RULES = (
+    Rule("decline_missing_kind", "repair", decline_missing_kind,
+         "copied words without the figure, date, sum or age asked for are declined"),
     Rule("retry_unsupported_figure", "repair", retry_unsupported_figure,
          "a figure in no passage gets one correction turn"),
     Rule("retry_untranslated", "repair", retry_untranslated,

@@ -1,0 +1,106 @@
+"""Extractive answers end to end with a scripted model: copied words become the answer,
+checked against the passage; yes/no questions get the article's words; a copy that lacks
+the kind of thing asked is no answer. On two articles (German, English)."""
+
+import pytest
+
+from tests.conftest import ARTICLE, ARTICLE_ID, ROOT, make_app
+
+LIBRARY = ROOT / "data" / "kellmouth-library.en.txt"
+LIBRARY_ID = "kellmouth-library.en"
+KURSK = ARTICLE.read_text(encoding="utf-8")
+LIBRARY_TEXT = LIBRARY.read_text(encoding="utf-8")
+LOSSES = "Wie viele Verluste, darunter Tote, erlitt Nordkorea an den Fronten?"
+BOOKS = "The library holds about 38,000 books, twice as many as the old branch on Mill Street, which closed in March."
+
+
+def copy(phrase: str):
+    """A scripted reply that copies `phrase` from whichever shown passage holds it."""
+
+    def reply(messages) -> str:
+        for line in messages[-1].content.splitlines():
+            if line.startswith("[") and phrase in line:
+                return f"{line.split(']')[0]}] {phrase}"
+        return "NONE"
+
+    return reply
+
+
+@pytest.fixture
+def app(settings, chroma_client, toy_embedder):
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "why_min_score": 0.1})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([ARTICLE, LIBRARY])
+    return application
+
+
+def test_copied_words_are_the_answer_and_the_quote_is_their_sentence(app):
+    app.llm.replies = ["[1] about 38,000 books"]
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert (answer.answered, answer.answer) == (True, "About 38,000 books [1].")
+    [citation] = answer.citations
+    assert citation.quote == BOOKS == LIBRARY_TEXT[citation.start : citation.end]
+    [span] = answer.spans
+    assert LIBRARY_TEXT[span.start : span.end] == "about 38,000 books"
+    assert "Question: How many books does the Kellmouth library hold?" in app.llm.last_user
+
+
+def test_words_the_passage_does_not_hold_are_no_answer(app):
+    app.llm.replies = ["[1] about 40,000 books"]  # a figure changed
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert (answer.answered, answer.reason, answer.citations) == (False, "not_found", [])
+
+
+def test_a_copy_without_the_figure_asked_for_is_declined(app):
+    app.llm.replies = ["[1] twice as many as the old branch on Mill Street"]
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert (answer.answered, answer.reason) == (False, "no_value")
+    # "closed in March": the how-many ranking lowered the sentence (it still came first)
+    assert answer.rules == ["latest_count", "decline_missing_kind"]
+
+
+def test_a_copy_without_a_date_does_not_answer_when(app):
+    app.llm.replies = [copy("Kim und Putin")]
+    answer = app.answerer.ask("Wann unterzeichneten Kim und Putin den Verteidigungsvertrag?",
+                              doc_ids=[ARTICLE_ID])
+    assert (answer.answered, answer.reason) == (False, "no_value")
+
+
+def test_a_yes_no_question_gets_the_articles_words_not_a_paraphrase(app):
+    app.llm.replies = ["Yes, he agreed."]  # never asked
+    answer = app.answerer.ask("Did the council promise a plan for the sea wall?", doc_ids=[LIBRARY_ID])
+    assert answer.answered and answer.answer.startswith("The article says: ")
+    assert answer.rules == ["yes_no_from_article"]
+    assert "the council has promised to present a plan for the sea wall" in answer.answer
+    assert app.llm.requests == []  # same language: nothing to translate
+
+
+def test_a_translated_copy_shows_the_articles_words_beside_it(app, monkeypatch):
+    # The toy embedder matches shared words only, so the question is the article's German;
+    # the reader's language is set to English, as a detector would find for an English one.
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.llm.replies = [copy("4.700 Verluste"), "[1] 4,700 casualties"]
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
+    assert answer.answer == "4,700 casualties („4.700 Verluste“) [1]."
+    assert KURSK[answer.spans[0].start : answer.spans[0].end] == "4.700 Verluste"
+
+
+def test_a_translation_that_changes_a_figure_is_not_shown(app, monkeypatch):
+    # The toy embedder matches shared words only, so the question is the article's German;
+    # the reader's language is set to English, as a detector would find for an English one.
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.llm.replies = [copy("4.700 Verluste"), "[1] 4,000 casualties"]
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
+    assert answer.answer == "„4.700 Verluste“ [1]."
+
+
+def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, chroma_client, toy_embedder):
+    """With the yes/no rule off, the model's "The council promised …" is a right answer,
+    not a reply that left out what was asked."""
+    rules = [r for r in settings.rules if r != "yes_no_from_article"]
+    application = make_app(settings.model_copy(update={"rules": rules}), chroma_client, toy_embedder)
+    application.ingest([LIBRARY])
+    application.llm.replies = ["ANSWER: The council promised a plan for the sea wall [1]."]
+    answer = application.answerer.ask("Did the council promise a plan for the sea wall?")
+    assert (answer.answered, answer.answer) == (True, "The council promised a plan for the sea wall [1].")
+    assert answer.rules == []
