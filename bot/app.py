@@ -3,7 +3,9 @@
 Front ends create one `App` with `App.from_config()` (the settings file and the
 `ARTICLEBOT_*` variables, checked) and take what they need from it. Tests build
 `App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
-to swap any part. Nothing heavy happens until a property is first used.
+to swap any part. Nothing heavy happens until a property is first used, and a
+command loads only what it needs: `quote` the embedder and the index, never the LLM
+(nor llama_cpp); `ask` both, at once (`prepare`).
 
 What this module does not do: answer (see `bot.answering`), or show errors to a
 user (each front end does).
@@ -12,6 +14,7 @@ user (each front end does).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -119,6 +122,23 @@ class App:
     @cached_property
     def embedder(self) -> Embedder:
         return SentenceTransformerEmbedder(self.embedder_path(), threads=self.settings.n_threads)
+
+    def prepare(self, *, llm: bool = True) -> None:
+        """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at
+        the same time: the GGUF in a thread while this one imports chromadb and torch and
+        loads the embedder. llama.cpp releases the GIL while it reads and repacks the
+        weights, so on two cores the loads overlap instead of adding up. A failure of
+        either is raised here."""
+        load_embedder = getattr(self.embedder, "load", None)
+        load_llm = getattr(self.llm, "load", None) if llm else None
+        with ThreadPoolExecutor(1, thread_name_prefix="load-llm") as pool:
+            loading = pool.submit(load_llm) if load_llm is not None else None
+            # On a failure here, leaving `with` still waits for the thread.
+            self.searcher.snapshot()
+            if load_embedder is not None:
+                load_embedder()
+            if loading is not None:
+                loading.result()
 
     # -- retrieval ----------------------------------------------------------------------
 

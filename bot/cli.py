@@ -125,7 +125,9 @@ def ask(
     """Answer a question from the articles, with cited quotes."""
 
     def body():
-        answer = load_app().answerer.ask(question, doc_ids=doc or None)
+        application = load_app()
+        application.prepare()  # the LLM in a thread while the embedder loads
+        answer = application.answerer.ask(question, doc_ids=doc or None)
         print_json(answer.to_dict()) if as_json else _print_answer(answer)
 
     edge(body, as_json=as_json)
@@ -145,7 +147,9 @@ def summarize(
 
         if lang is not None and lang not in SUPPORTED:
             raise InputError(f"unsupported language {lang!r}; use one of {', '.join(SUPPORTED)}")
-        answer = load_app().answerer.summarize(language=lang, focus=focus, doc_ids=doc or None)
+        application = load_app()
+        application.prepare()
+        answer = application.answerer.summarize(language=lang, focus=focus, doc_ids=doc or None)
         print_json(answer.to_dict()) if as_json else _print_answer(answer)
 
     edge(body, as_json=as_json)

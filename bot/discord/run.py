@@ -193,10 +193,8 @@ def startup_error(exc: Exception, token: str) -> ArticlebotError | None:
 
 
 def warm_models(app: App) -> float:
-    """Blocking: loads the embedder and primes the model's fixed prompt prefixes."""
-    load = getattr(app.embedder, "load", None)
-    if load is not None:
-        load()
+    """Blocking: loads both models (at once) and primes the model's fixed prompt prefixes."""
+    app.prepare()
     return app.answerer.prime()
 
 
