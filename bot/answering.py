@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from bot.answer_cache import cached
 from bot.errors import InputError
 from bot.language import LanguageDetector
 from bot.llm import LLM
@@ -67,6 +68,7 @@ class Answerer:
 
     # -- the three requests -----------------------------------------------------------
 
+    @cached  # the same question about the same documents again: from memory (bot.answer_cache)
     def ask(self, question: str, *, history: Sequence[Turn] = (), doc_ids: list[str] | None = None,
             language_hint: str | None = None, on_text: TextCallback | None = None) -> Answer:  # fmt: skip
         """A cited answer to `question` in its language, or a decline; `on_text` sees the

@@ -206,6 +206,12 @@ class Settings(BaseSettings):
         "answerable ones scored 0.54-0.65, unanswerable ones at most 0.47.",
     )
     max_question_chars: int = Field(default=2000, ge=10, le=100_000)
+    answer_cache_size: int = Field(
+        default=512, ge=0, le=100_000,
+        description="Answers kept for people asking the same question again about the same "
+        "documents (case, spacing and punctuation aside); an ingest or removal invalidates "
+        "them. 0 turns the cache off.",
+    )  # fmt: skip
     max_tokens: int = Field(default=200, ge=16, le=4096, description="Answer token bound.")
     summary_sentences: int = Field(
         default=6, ge=1, le=12,
