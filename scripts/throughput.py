@@ -16,6 +16,14 @@ context; each is warmed with one untimed round first (filling each slot's prompt
 cache). They run one after the other, never together, and the server is always
 stopped. Prints a table and one JSON line.
 
+With `--mix N`, it measures the answer cache instead (in-process only): N questions as
+a busy server gets them (`mixed_questions`): by default half of them are one of the 8
+popular questions (`bot.bench.ASK_QUESTIONS`, the k-th most popular asked with weight
+1/k, each typed a little differently: lower case, no question mark, extra spaces), the
+other half questions asked once (our question sets about the article). The same
+stream runs with the cache and without it; the table gives the hit rate, answers per
+minute and the mean time of a hit.
+
 The model is the one `articlebot models path` prints (the configured default);
 `--model smollm2-135m-instruct-q4_1` makes a quick check. `--toy-embedder` uses the
 tests' word-hash embedder instead of EmbeddingGemma (same retrieval for both runs).
@@ -23,6 +31,7 @@ tests' word-hash embedder instead of EmbeddingGemma (same retrieval for both run
     .venv/bin/python scripts/throughput.py                    # the real measurement
     .venv/bin/python scripts/throughput.py --model smollm2-135m-instruct-q4_1 \\
         --count 2 --toy-embedder                               # a plumbing check
+    .venv/bin/python scripts/throughput.py --mix 60            # the answer cache's hit rate
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import argparse
 import asyncio
 import gc
 import json
+import random
 import shutil
 import statistics
 import sys
@@ -42,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.answer_cache import cache_of  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.bench import ASK_QUESTIONS  # noqa: E402
 from bot.llama_cpp_llm import LlamaCppLLM  # noqa: E402
@@ -89,7 +100,8 @@ async def _burst(app: App, questions: list[str]) -> tuple[float, list]:
 
 
 def measure(app: App, backend: str, questions: list[str], warmup: list[str]) -> Run:
-    asyncio.run(_burst(app, warmup))
+    if warmup:
+        asyncio.run(_burst(app, warmup))
     wall, results = asyncio.run(_burst(app, questions))
     answers = [r for _, r in results if not isinstance(r, Exception)]
     for _, r in results:
@@ -106,6 +118,65 @@ def measure(app: App, backend: str, questions: list[str], warmup: list[str]) -> 
         mean_latency_s=statistics.fmean(t for t, _ in results),
         completion_tokens=sum(a.generation.completion_tokens for a in answers if a.generation),
     )
+
+
+LONG_TAIL_SETS = ["extra-questions.jsonl", "paraphrase-questions.jsonl", "probe-questions.jsonl"]
+
+
+def mixed_questions(count: int, *, repeat_share: float = 0.5, seed: int = 7,
+                    popular: list[str] | None = None, long_tail: list[str] | None = None) -> list[str]:  # fmt: skip
+    """`count` questions as a busy server gets them: `repeat_share` of them one of the
+    `popular` questions (the k-th most popular with weight 1/k, typed a little
+    differently each time), the others asked once each (`long_tail`, in a shuffled
+    order, cycled when there are too few). Deterministic for a `seed`."""
+    popular = list(popular or ASK_QUESTIONS)
+    long_tail = list(long_tail if long_tail is not None else _long_tail())
+    rng = random.Random(seed)
+    rng.shuffle(long_tail)
+    weights = [1 / k for k in range(1, len(popular) + 1)]
+    variants = [str, str.lower, lambda q: q.rstrip(" ?"), lambda q: "  " + q.replace(" ", "  ")]
+    questions, tail = [], 0
+    for _ in range(count):
+        if rng.random() < repeat_share or not long_tail:
+            question = rng.choices(popular, weights=weights)[0]
+            questions.append(rng.choice(variants)(question))
+        else:
+            questions.append(long_tail[tail % len(long_tail)])
+            tail += 1
+    return questions
+
+
+def _long_tail() -> list[str]:
+    seen = set(ASK_QUESTIONS)
+    questions = []
+    for name in LONG_TAIL_SETS:
+        for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and (q := json.loads(line)["q"]) not in seen:
+                seen.add(q)
+                questions.append(q)
+    return questions
+
+
+def measure_cache(app_with, model: Path, settings: Settings, questions: list[str]) -> dict:
+    """The same stream in-process with the answer cache and without it."""
+    runs = {}
+    for label, size in (("cached", settings.answer_cache_size or 512), ("uncached", 0)):
+        llm = LlamaCppLLM(model, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                          n_batch=settings.n_batch, seed=settings.seed,
+                          temperature=settings.temperature, state_dir=None)  # fmt: skip
+        app = app_with(llm, answer_cache_size=size)
+        app.answerer.prime()
+        run = measure(app, f"in-process, {label}", questions, [])
+        cache = cache_of(app.answerer)
+        hit_ms = None
+        if size:
+            started = time.perf_counter()
+            app.answerer.ask(questions[0])  # asked before: a hit
+            hit_ms = (time.perf_counter() - started) * 1000
+        runs[label] = {"run": run, "hits": cache.hits, "misses": cache.misses, "hit_ms": hit_ms}
+        del app, llm
+        gc.collect()
+    return runs
 
 
 def server_command(args, model: Path, settings: Settings) -> tuple[str, list[str]]:
@@ -141,6 +212,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--server-bin", help="Path of llama.cpp's llama-server.")
     parser.add_argument("--keep", action="store_true",
                         help="Keep the work folder (index, server log); print its path.")  # fmt: skip
+    parser.add_argument("--mix", type=int, metavar="N",
+                        help="Measure the answer cache on N questions of a realistic mix "
+                        "(in-process only).")  # fmt: skip
+    parser.add_argument("--repeat-share", type=float, default=0.5,
+                        help="With --mix: the share of requests that repeat a popular question.")  # fmt: skip
     parser.add_argument("--toy-embedder", action="store_true",
                         help="The tests' word-hash embedder, not EmbeddingGemma.")  # fmt: skip
     return parser.parse_args(argv)
@@ -173,6 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     def app_with(llm: LLM, **update) -> App:
         return App(settings.model_copy(update=update), llm=llm, embedder=embedder, client=client)
 
+    if args.mix:
+        mixed = mixed_questions(args.mix, repeat_share=args.repeat_share)
+        print(f"model {model.name}, {len(mixed)} mixed questions, {settings.n_threads} threads",
+              file=sys.stderr)  # fmt: skip
+        result = measure_cache(app_with, model, settings, mixed)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        _print_cache(result, model=model.name, args=args, settings=settings)
+        return 0
     print(f"model {model.name}, {args.count} questions, {settings.n_threads} threads",
           file=sys.stderr)  # fmt: skip
     runs = [_in_process_run(app_with, model, settings, questions, warmup)]
@@ -230,6 +315,25 @@ def _print_runs(runs: list[Run], *, model: str, args, settings: Settings, kind: 
         "parallel": args.parallel, "server": kind,
         "in_process": asdict(runs[0]), "server_run": asdict(runs[1]),
         "speedup": round(speedup, 2) if speedup else None,
+    }, ensure_ascii=False))  # fmt: skip
+
+
+def _print_cache(result: dict, *, model: str, args, settings: Settings) -> None:
+    cached, uncached = result["cached"], result["uncached"]
+    requests = cached["hits"] + cached["misses"]
+    print(f"{requests} requests, {args.repeat_share:.0%} repeating a popular question: "
+          f"{cached['hits']} answered from the cache ({cached['hits'] / max(1, requests):.0%}), "
+          f"a hit in {cached['hit_ms']:.1f} ms")  # fmt: skip
+    for label in ("cached", "uncached"):
+        run = result[label]["run"]
+        print(f"  {run.backend}: {run.answers_per_min:.1f} answers/min, mean {run.mean_latency_s:.1f} s "
+              f"in the queue and answering, {run.failed} failed")  # fmt: skip
+    print(json.dumps({
+        "model": model, "threads": settings.n_threads, "questions": args.mix,
+        "repeat_share": args.repeat_share, "hits": cached["hits"], "misses": cached["misses"],
+        "hit_rate": round(cached["hits"] / max(1, requests), 3),
+        "hit_ms": round(cached["hit_ms"], 2) if cached["hit_ms"] is not None else None,
+        "cached": asdict(cached["run"]), "uncached": asdict(uncached["run"]),
     }, ensure_ascii=False))  # fmt: skip
 
 

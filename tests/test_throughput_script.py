@@ -40,3 +40,29 @@ def test_without_llama_server_it_falls_back_to_llama_cpp_python(monkeypatch):
     with pytest.raises(SystemExit, match="llama-server not found"):
         throughput.server_command(Namespace(server="llama-server", server_bin=None, parallel=2),
                                   MODEL, SETTINGS)  # fmt: skip
+
+
+def test_the_mixed_stream_repeats_popular_questions_and_asks_the_rest_once():
+    from collections import Counter
+
+    from bot.answer_cache import normalise
+
+    popular = ["Who signed the treaty?", "How many soldiers died?"]
+    tail = [f"Question {i}?" for i in range(100)]
+    questions = throughput.mixed_questions(40, repeat_share=0.5, seed=3, popular=popular,
+                                           long_tail=tail)  # fmt: skip
+    assert questions == throughput.mixed_questions(40, repeat_share=0.5, seed=3, popular=popular,
+                                                   long_tail=tail)  # fmt: skip
+    counts = Counter(normalise(q) for q in questions)
+    repeated = {q: n for q, n in counts.items() if n > 1}
+    assert set(repeated) <= {normalise(q) for q in popular}
+    assert sum(counts[normalise(q)] for q in popular) + sum(counts[normalise(q)] for q in tail) == 40
+    assert all(counts[normalise(q)] <= 1 for q in tail)
+    # The most popular question is asked more often than the second.
+    assert counts[normalise(popular[0])] > counts[normalise(popular[1])]
+
+
+def test_the_long_tail_comes_from_our_question_sets_without_the_popular_ones():
+    tail = throughput._long_tail()
+    assert len(tail) == len(set(tail)) > 50
+    assert not set(tail) & set(throughput.ASK_QUESTIONS)
