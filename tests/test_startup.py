@@ -1,0 +1,73 @@
+"""Starting fast: nothing heavy at import, each command loads what it needs, both models
+at once (`App.prepare`)."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from bot.app import App
+from models.errors import ModelError
+from tests.conftest import ROOT
+from tests.fakes import ScriptedLLM, ToyEmbedder
+
+HEAVY = ["torch", "transformers", "sentence_transformers", "chromadb", "llama_cpp", "lingua"]
+
+
+class LoadingLLM(ScriptedLLM):
+    """A scripted LLM whose `load` records the thread it ran in (or fails)."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+        self.loaded_in: list[str] = []
+
+    def load(self) -> None:
+        self.loaded_in.append(threading.current_thread().name)
+        if self.fail:
+            raise ModelError("cannot load the LLM; run `articlebot models fetch --force`")
+
+
+class LoadingEmbedder(ToyEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded_in: list[str] = []
+
+    def load(self) -> None:
+        self.loaded_in.append(threading.current_thread().name)
+
+
+def test_importing_the_cli_and_the_app_imports_no_model_library():
+    code = ("import sys, bot.cli, bot.app, bot.answering, bot.discord.run; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert out.stdout.strip() == "[]"
+
+
+def test_prepare_loads_the_llm_in_a_thread_while_the_embedder_loads(settings, chroma_client):
+    llm, embedder = LoadingLLM(), LoadingEmbedder()
+    App(settings, llm=llm, embedder=embedder, client=chroma_client).prepare()
+    assert embedder.loaded_in == [threading.current_thread().name]
+    assert len(llm.loaded_in) == 1 and llm.loaded_in[0].startswith("load-llm")
+
+
+def test_prepare_without_the_llm_loads_only_the_embedder(settings, chroma_client):
+    llm, embedder = LoadingLLM(), LoadingEmbedder()
+    App(settings, llm=llm, embedder=embedder, client=chroma_client).prepare(llm=False)
+    assert (len(embedder.loaded_in), llm.loaded_in) == (1, [])
+
+
+def test_a_failing_llm_load_is_raised_by_prepare(settings, chroma_client):
+    app = App(settings, llm=LoadingLLM(fail=True), embedder=LoadingEmbedder(), client=chroma_client)
+    with pytest.raises(ModelError, match="cannot load the LLM"):
+        app.prepare()
+
+
+def test_quote_never_loads_the_llm(settings, chroma_client):
+    llm, embedder = LoadingLLM(), LoadingEmbedder()
+    app = App(settings, llm=llm, embedder=embedder, client=chroma_client)
+    app.ingest()
+    assert app.answerer.quote("Einäscherung der Toten", k=1)
+    assert (llm.loaded_in, llm.requests) == ([], [])
