@@ -121,7 +121,8 @@ class App:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return SentenceTransformerEmbedder(self.embedder_path(), threads=self.settings.n_threads)
+        return SentenceTransformerEmbedder(self.embedder_path(), threads=self.settings.n_threads,
+                                           dtype=self.settings.embed_dtype)  # fmt: skip
 
     def prepare(self, *, llm: bool = True) -> None:
         """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at

@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         default=DEFAULT_EMBEDDER,
         description="A manifest model name or a path to a sentence-transformers folder.",
     )
+    embed_dtype: str = Field(
+        default="float32", pattern="^(float32|bfloat16)$",
+        description="The embedder's weights. float32 stays memory-mapped (only what is used "
+        "is resident) and is faster on CPUs without bf16 instructions; bfloat16 copies the "
+        "weights at half size. See scripts/retrieval_quality.py and the README.",
+    )  # fmt: skip
     llm_url: str | None = Field(
         default=None,
         description="An OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) used "

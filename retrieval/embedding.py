@@ -7,6 +7,15 @@ L2-normalised, so a dot product is the cosine similarity.
 The model is loaded lazily, once, from a local folder with hub access off;
 a folder that is missing or cannot be loaded is a `models.errors.ModelError`.
 
+Memory: in float32 (the default) the weights stay memory-mapped from the
+safetensors file, so only the pages a forward pass touches are resident: the
+transformer layers (about 400 MB), not the 262k-token embedding table (800 MB),
+of which only the rows of tokens seen are read. `dtype="bfloat16"` halves the
+weights but copies all of them into memory (about 600 MB resident, more than
+float32 mapped) and, on a CPU without bf16 instructions, encodes 2-3x slower; the
+model card allows it (float16 is not supported). `scripts/retrieval_quality.py`
+measures what it does to retrieval.
+
 What this module does not do: download or verify models (see `models.install`),
 or store vectors (see `store`).
 """
@@ -43,8 +52,10 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """EmbeddingGemma (or any sentence-transformers folder) on the CPU."""
 
-    def __init__(self, path: Path, *, threads: int | None = None, cache_size: int = 256) -> None:
+    def __init__(self, path: Path, *, threads: int | None = None, cache_size: int = 256,
+                 dtype: str = "float32") -> None:  # fmt: skip
         self.path = Path(path)
+        self.dtype = dtype
         self.name = self.path.name
         self.threads = threads
         self._model = None
@@ -73,13 +84,15 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(self.threads)
         try:
             model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            if self.dtype != "float32":  # every module, the Dense layers after pooling too
+                model = model.to(getattr(torch, self.dtype))
         except Exception as exc:  # corrupt weights surface as many exception types
             raise ModelError(
                 f"cannot load the embedding model from {self.path} ({type(exc).__name__}: "
                 f"{str(exc)[:200]}); run `articlebot models fetch --force`"
             ) from exc
         model.eval()
-        log.info("loaded embedder %s", self.path)
+        log.info("loaded embedder %s (%s)", self.path, self.dtype)
         return model
 
     def clear_cache(self) -> None:
