@@ -54,6 +54,9 @@ def ranks(embedder, base_settings, sets: list[Path]) -> tuple[list[dict], list[f
                 rank = next((i for i, p in enumerate(hits, 1)
                              if any(p.start < e and s < p.end for s, e in spans)), None)  # fmt: skip
                 rows.append({"set": qset.name, "id": case.id, "rank": rank})
+            done = [r for r in rows if r["set"] == qset.name]
+            print(f"  {qset.name}: hit@1 {sum(r['rank'] == 1 for r in done)}/{len(done)}",
+                  file=sys.stderr, flush=True)  # fmt: skip
             del app
             forget_chroma_system(settings.chroma_path)
     return rows, seconds
@@ -87,6 +90,7 @@ def main() -> None:
     sets = registered_sets(holdout=True)
     results = {}
     for dtype in args.dtype or ["float32", "bfloat16"]:
+        print(f"{dtype}:", file=sys.stderr, flush=True)
         embedder = App(base.model_copy(update={"embed_dtype": dtype})).embedder
         embedder.load()
         rows, seconds = ranks(embedder, base, sets)
