@@ -249,7 +249,7 @@ def _print_table(report: dict) -> None:
     from rich.table import Table
 
     targets = {"quote_p50_ms": "≤ 150", "ask_p50_s": "≤ 6", "ask_first_token_p50_s": "≤ 2",
-               "cold_start_s": "≤ 15", "peak_rss_mb": "≤ 4096", "overhead_vs_llama": "≤ 1.10"}  # fmt: skip
+               "cold_start_s": "≤ 8", "peak_rss_mb": "≤ 2560", "overhead_vs_llama": "≤ 1.10"}  # fmt: skip
     table = Table(title=f"articlebot bench — {time.strftime('%Y-%m-%d')} — {report['machine']}")
     table.add_column("measure")
     table.add_column("value", justify="right")
