@@ -32,7 +32,7 @@ def ours(names: set[str]) -> set[str]:
 def test_lower_layers_never_import_upper_ones(package, allowed):
     offending = {
         f"{path.relative_to(ROOT)} imports {name}"
-        for path in sorted((ROOT / package).glob("*.py"))
+        for path in sorted((ROOT / package).rglob("*.py"))
         for name in ours(imported_modules(path))
         if name.split(".")[0] not in allowed
     }
@@ -43,9 +43,7 @@ def test_private_members_of_libraries_are_read_in_one_place_only():
     """`x._name` where x is not `self`/`cls` reaches into another object's internals; the one
     place allowed is chromadb's system cache (no public API; see its comment)."""
     found = []
-    for path in sorted(ROOT.glob("*/*.py")):
-        if path.parent.name not in PACKAGES + ("scripts",):
-            continue
+    for path in sorted(p for top in PACKAGES + ("scripts",) for p in (ROOT / top).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         allowed = [range(f.lineno, f.end_lineno + 1) for f in ast.walk(tree)
                    if isinstance(f, ast.FunctionDef) and f.name == "forget_chroma_system"]
@@ -59,10 +57,12 @@ def test_private_members_of_libraries_are_read_in_one_place_only():
 
 
 def modules() -> dict[str, Path]:
+    """Every module of our packages, subpackages included, by dotted name."""
     found = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).glob("*.py")):
-            found[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 
 

@@ -52,3 +52,19 @@ def test_the_discord_token_is_not_a_setting(monkeypatch):
     monkeypatch.setenv("ARTICLEBOT_DISCORD_TOKEN", "y" * 59)
     dumped = str(Settings().model_dump())
     assert "x" * 59 not in dumped and "y" * 59 not in dumped
+
+
+def test_default_rules_are_known_rules_in_their_order():
+    from bot.rules import RULE_NAMES
+
+    default = Settings().rules
+    assert default == [name for name in RULE_NAMES if name in default]
+
+
+def test_a_rule_listed_twice_or_unknown_is_refused():
+    from bot.rules import RULES, RuleSet
+
+    with pytest.raises(ValidationError, match="listed twice"):
+        Settings(rules=["decline_far", "decline_far"])
+    with pytest.raises(ValueError, match="unknown rules decline_everything"):
+        RuleSet(RULES, ["decline_far", "decline_everything"])
