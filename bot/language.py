@@ -15,6 +15,9 @@ from bot.lexicon import FUNCTION_WORDS, NATIVE_NAMES, SUPPORTED, language_name
 
 __all__ = ["LanguageDetector", "NATIVE_NAMES", "SUPPORTED", "language_name"]
 MIN_CONFIDENCE = 0.5
+FUNCTION_WORD_MARGIN = 2  # in a question this short (words), this many more function
+SHORT_WORDS = 30  # words of one language than of lingua's pick overrule lingua
+_QUOTED = re.compile(r"„[^“”\"]*[“”\"]|“[^”]*”|«[^»]*»|\"[^\"]*\"")
 
 
 class LanguageDetector:
@@ -39,11 +42,21 @@ class LanguageDetector:
         letters = sum(ch.isalpha() for ch in text)
         if letters < 3:
             return fallback
+        own = _QUOTED.sub(" ", text)  # a quoted term is a mention, not the question's language
+        if sum(ch.isalpha() for ch in own) >= 3:
+            text, letters = own, sum(ch.isalpha() for ch in own)
         values = self._get().compute_language_confidence_values(text)
         if not values:
             return fallback
         best = values[0]
         code = best.language.iso_code_639_1.name.lower()
+        votes = _function_word_votes(text)
+        leader = max(votes, key=votes.get)
+        short = len(text.split()) <= SHORT_WORDS
+        if short and votes[leader] - votes.get(code, 0) >= FUNCTION_WORD_MARGIN:
+            # "Was ist das Engineering News-Record?": names in another language sway lingua,
+            # the question's own function words do not.
+            return leader
         threshold = MIN_CONFIDENCE if letters >= 20 else 0.75
         if best.value >= threshold:
             return code
@@ -63,9 +76,13 @@ class LanguageDetector:
 _FUNCTION_SETS = {code: set(words.split()) for code, words in FUNCTION_WORDS.items()}
 
 
-def _function_word_vote(text: str) -> str | None:
+def _function_word_votes(text: str) -> dict[str, int]:
     words = [w.lower() for w in re.findall(r"\w+", text)]
-    votes = {code: sum(w in vocab for w in words) for code, vocab in _FUNCTION_SETS.items()}
+    return {code: sum(w in vocab for w in words) for code, vocab in _FUNCTION_SETS.items()}
+
+
+def _function_word_vote(text: str) -> str | None:
+    votes = _function_word_votes(text)
     best = max(votes.values())
     winners = [code for code, n in votes.items() if n == best]
     return winners[0] if best > 0 and len(winners) == 1 else None

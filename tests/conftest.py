@@ -27,10 +27,16 @@ DEV_QUESTIONS = SHARED / "corpus" / "dev-questions.jsonl"
 
 @pytest.fixture(autouse=True)
 def _isolated_config(monkeypatch, tmp_path):
-    """No test reads the developer's articlebot.toml or ARTICLEBOT_* variables."""
+    """No test reads the developer's articlebot.toml or ARTICLEBOT_* variables.
+
+    The scripted LLMs of the unit tests reply in the `write` style's `ANSWER:` lines, so
+    that style is set here (and reaches the processes tests start); the default style,
+    `extract`, is tested in test_extraction.py, test_extractive_answers.py and with Qwen
+    in test_e2e_slow.py, and test_settings.py checks the defaults themselves."""
     for key in list(os.environ):
         if key.startswith("ARTICLEBOT_") or key in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE"):
             monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ARTICLEBOT_ANSWER_STYLE", "write")
     monkeypatch.chdir(tmp_path)
 
 
@@ -70,7 +76,7 @@ def fake_app(settings, chroma_client, toy_embedder):
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("real"))
+    return Settings(data_dir=tmp_path_factory.mktemp("real"), answer_style="write")
 
 
 @pytest.fixture(scope="session")

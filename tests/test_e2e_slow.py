@@ -96,8 +96,8 @@ def test_bench_prints_one_json_object_and_its_progress(tmp_path):
     assert "bench: ask 8/8: Welche Region soll Russland mit nordkoreanischer Hilfe zurückerobert haben?" in progress
 
 
-# D02, D04 and D12 go through the month ranking, the figure-clause check and the
-# runner-up for a denying why-question.
+# The write style (qwen_app): D02, D04 and D12 go through the month ranking, the
+# figure-clause check and the runner-up for a denying why-question.
 QWEN_CASES = ["D02", "D04", "D05", "D07", "D09", "D11", "D12", "D13", "D14", "D15", "D16"]
 
 
@@ -112,6 +112,31 @@ def test_qwen_answers_dev_questions(qwen_app, case_id):
     assert scored.verbatim == len(answer.citations)
     if case.gold:
         assert scored.cites_gold
+
+
+@pytest.fixture(scope="module")
+def qwen_extract_app(real_embedder, tmp_path_factory):
+    """Qwen in the default style: it copies the words that answer, the code writes around them."""
+    app = App(Settings(data_dir=tmp_path_factory.mktemp("extract"), answer_style="extract"),
+              embedder=real_embedder)  # fmt: skip
+    app.ingest([ARTICLE])
+    return app
+
+
+# Dev questions this style answers (and faithfully: see tests/data/faithfulness.jsonl).
+EXTRACT_CASES = ["D02", "D06", "D07", "D09", "D13", "D15", "D16"]
+
+
+@pytest.mark.parametrize("case_id", EXTRACT_CASES)
+def test_qwen_copies_the_answers_to_dev_questions(qwen_extract_app, case_id):
+    if not DEV_QUESTIONS.exists():
+        pytest.skip("../shared is not beside this checkout")
+    [case] = [c for c in load_cases(DEV_QUESTIONS) if c.id == case_id]
+    answer = qwen_extract_app.answerer.ask(case.q)
+    scored = score(case, answer, TEXT, gold_spans(case, TEXT), qwen_extract_app.detector, ARTICLE_ID)
+    assert scored.reasons == [], f"{case.q!r} -> {answer.answer!r}"
+    assert scored.verbatim == len(answer.citations)
+    assert all(TEXT[c.start : c.end] == c.quote for c in answer.citations)
 
 
 def test_qwen_does_not_obey_a_document(qwen_app, real_embedder, tmp_path):

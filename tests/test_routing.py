@@ -71,6 +71,13 @@ def test_summary_focus(question, focus):
         ("Kursk?", "de", "de"),  # too short to tell: the hint wins
         ("Kursk?", None, "en"),  # then the default
         ("", "fr", "fr"),
+        # Names and quoted terms in another language do not decide (other articles' questions).
+        ("Was ist das Engineering News-Record?", None, "de"),
+        ("Was bedeutet „Plastid“?", None, "de"),
+        ("Worum geht es?", None, "de"),
+        ("What is the Bundesamt für Verfassungsschutz?", None, "en"),
+        ("Was the treaty signed in Berlin?", None, "en"),
+        ("Que signifie « Hochwasserschutz » ?", None, "fr"),
     ],
 )
 def test_language_detection(text, hint, lang):

@@ -8,11 +8,13 @@ def test_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("ARTICLEBOT_ANSWER_STYLE")
     s = Settings()
     assert s.data_dir == tmp_path / ".local/share/articlebot"
     assert s.models_dir == tmp_path / ".cache/articlebot/models"
     assert (s.llm_model, s.embed_model) == ("qwen2.5-coder-1.5b-instruct-q4_k_m", "embeddinggemma-300m")
-    assert (s.llm_url, s.chroma_url, s.top_k) == (None, None, 1)
+    assert (s.llm_url, s.chroma_url, s.answer_style, s.top_k) == (None, None, "extract", 3)
+    assert (Settings(answer_style="write").top_k, Settings(top_k=2).top_k) == (1, 2)
     assert s.discord.allowed_guilds == [] and s.discord.allow_dms is True
 
 

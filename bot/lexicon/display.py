@@ -12,7 +12,7 @@ QUOTE_MARKS = {"de": ("„", "“"), "fr": ("« ", " »"), "en": ("“", "”"),
 
 # The function words of questions: what decides the language of a very short question.
 FUNCTION_WORDS = {
-    "de": "wer wie was wann wo warum wieviel wieviele welche welcher welches ist sind war waren "
+    "de": "wer wie was wann wo warum worum wozu wofür woher wohin womit wodurch wieviel wieviele welche welcher welches ist sind war waren "
     "der die das den dem des und oder nicht ein eine einen von mit zu im am über für auch "
     "hat haben wurde wurden davon dass es sie er ich du bitte zusammen",
     "en": "who what when where why how which whom is are was were the a an and or not of with "
