@@ -23,7 +23,7 @@ TEXT = ARTICLE.read_text(encoding="utf-8")
 @pytest.fixture(scope="module")
 def smol_app(real_settings, real_embedder, tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("smol"), llm_model="smollm2-135m-instruct-q4_1",
-                        n_ctx=2048)  # fmt: skip
+                        n_ctx=2048, answer_style="write")  # fmt: skip
     app = App(settings, embedder=real_embedder)
     app.ingest([ARTICLE])
     return app

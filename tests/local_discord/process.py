@@ -98,7 +98,9 @@ def bot_environment(
     if model is not None:
         env["ARTICLEBOT_LLM_MODEL"] = model
         if model == SMOLLM:
-            env["ARTICLEBOT_N_CTX"] = "2048"
+            # The 135M model checks the plumbing; it cannot copy spans (`extract`), it can
+            # write a line with a marker.
+            env.update(ARTICLEBOT_N_CTX="2048", ARTICLEBOT_ANSWER_STYLE="write")
     env.update(extra)
     return env
 
