@@ -59,7 +59,7 @@ class Answerer:
         self.detector = detector
         self.rules = RuleSet(RULES, settings.rules)
         self.translator = Translator(settings=settings, llm=llm, prompts=prompts,
-                                     prime=self._ensure_primed)  # fmt: skip
+                                     prime=self._ensure_primed, detect=detector.detect)  # fmt: skip
         self.writer = Writer(settings=settings, llm=llm, prompts=prompts, detector=detector,
                              translator=self.translator, prime=self._ensure_primed)  # fmt: skip
         self._summaries = SummaryCache()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.extraction import Span, spans
 from bot.lexicon import QUOTE_MARKS
 from bot.numbers import numbers, unsupported_numbers
-from bot.prompting import neutralise, number_passages
+from bot.prompting import neutralise, number_passages, one_line
 from bot.request import Request
 from bot.results import Answer
 
@@ -55,14 +55,14 @@ def extractive_answer(request: Request, writer) -> Answer:
 def _in_language(request: Request, writer, found: list[Span]):
     """Each span as the reader sees it: itself, or translated (and quoted) when its
     document is in another language."""
-    shown = [s.text for s in found]
+    shown = [one_line(s.text) for s in found]
     foreign = [i for i, s in enumerate(found) if request.language_of(s.passage) != request.language]
     if not foreign:
         return shown, None
-    translated, generation = writer.translator.translate([found[i].text for i in foreign],
+    translated, generation = writer.translator.translate([shown[i] for i in foreign],
                                                           request.language)  # fmt: skip
     for i, text in zip(foreign, translated, strict=True):
-        original = found[i].text
+        original = one_line(found[i].text)
         opening, closing = QUOTE_MARKS.get(request.language_of(found[i].passage) or "en", QUOTE_MARKS["en"])
         quoted = f"{opening}{original}{closing}"
         good = (text and not unsupported_numbers(text, [original])

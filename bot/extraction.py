@@ -21,7 +21,10 @@ from bot.grounding import NONE_REPLY
 from bot.numbers import fix_number_spacing
 from retrieval.search import Passage
 
-_LINE = re.compile(r"^\s*\[(\d{1,2})\]\s*(.+?)\s*$")
+_LINE = re.compile(r"^\s*(?:\[(\d{1,2})\])?\s*(.+?)\s*$")
+_TRAILING_MARKER = re.compile(r"\s*\[(\d{1,2})\]\s*[.;,]?\s*$")
+_LABEL = re.compile(r"^(?:ANSWER|ANTWORT|RÉPONSE|REPONSE)\s*:\s*", re.IGNORECASE)
+ANY_PASSAGE = 0  # a line without a marker: whichever passage holds its words
 _QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'",
                          "’": "'", "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})  # fmt: skip
 MIN_CHARS = 2
@@ -38,18 +41,25 @@ class Span:
 
 
 def parse(reply: str) -> list[tuple[int, str]]:
-    """`[(n, copied words)]` from the model's lines; [] for NONE or nothing usable."""
+    """`[(n, copied words)]` from the model's lines; [] for NONE or nothing usable. A line
+    with its marker at the end counts as marked; one without a marker gets
+    `ANY_PASSAGE` (the 1.5B model often copies the right words and leaves the marker out)."""
     reply = fix_number_spacing(reply)
     if NONE_REPLY.match(reply.strip()):
         return []
     found = []
     for line in reply.splitlines():
         match = _LINE.match(line)
-        if match:
-            words = re.sub(r"\s*\[\d{1,2}\]\s*$", "", match.group(2))
-            words = words.strip().rstrip(" .;,").strip('"“”„«»').strip().rstrip(" .;,")
-            if len(words) >= MIN_CHARS and not NONE_REPLY.match(words):
-                found.append((int(match.group(1)), words))
+        if not match:
+            continue
+        n, words = match.group(1), _LABEL.sub("", match.group(2))
+        trailing = _TRAILING_MARKER.search(words)
+        if trailing:
+            n = n or trailing.group(1)
+            words = words[: trailing.start()]
+        words = words.strip().rstrip(" .;,").strip('"“”„«»').strip().rstrip(" .;,")
+        if len(words) >= MIN_CHARS and not NONE_REPLY.match(words):
+            found.append((int(n) if n else ANY_PASSAGE, words))
     return found
 
 
@@ -70,22 +80,34 @@ def _folded(text: str) -> tuple[str, list[int]]:
     return "".join(chars), where
 
 
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] neither begins nor ends inside a word ("60" in "600")."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() and text[start].isalnum()) and not (
+        after.isalnum() and text[end - 1].isalnum())
+
+
 def locate(words: str, passage: Passage) -> tuple[int, int] | None:
     """Document offsets of `words` within `passage`, or None when the passage does not
-    hold them. Spacing, quotation marks and case may differ; words may not."""
+    hold them as whole words. Spacing, quotation marks and case may differ; words may not."""
     start = passage.text.find(words)
-    if start >= 0:
-        return passage.start + start, passage.start + start + len(words)
+    while start >= 0:
+        if _whole_words(passage.text, start, start + len(words)):
+            return passage.start + start, passage.start + start + len(words)
+        start = passage.text.find(words, start + 1)
     haystack, where = _folded(passage.text)
     needle, _ = _folded(words)
     needle = needle.strip()
     if not needle:
         return None
     at = haystack.find(needle)
-    if at < 0:
-        return None
-    end = where[at + len(needle) - 1] + 1
-    return passage.start + where[at], passage.start + end
+    while at >= 0:
+        first, end = where[at], where[at + len(needle) - 1] + 1
+        if _whole_words(passage.text, first, end):
+            return passage.start + first, passage.start + end
+        at = haystack.find(needle, at + 1)
+    return None
 
 
 def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
@@ -93,10 +115,14 @@ def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
     gives the text of `p`'s document."""
     out: list[Span] = []
     for n, words in parse(reply):
-        if not 1 <= n <= len(passages):
+        if n == ANY_PASSAGE:
+            candidates = passages  # best ranked first
+        elif 1 <= n <= len(passages):
+            candidates = [passages[n - 1]]
+        else:
             continue
-        passage = passages[n - 1]
-        found = locate(words, passage)
+        located = ((p, locate(words, p)) for p in candidates)
+        passage, found = next(((p, f) for p, f in located if f is not None), (None, None))
         if found is None:
             continue
         start, end = found

@@ -30,6 +30,12 @@ class PromptError(Exception):
     pass
 
 
+def one_line(text: str) -> str:
+    """A passage as one line: a hard-wrapped paragraph's line breaks become spaces (for
+    prompts and for the answer text; quotes keep the document's own characters)."""
+    return " ".join(text.split())
+
+
 def neutralise(text: str) -> str:
     """Text from users or documents, made safe to put into a prompt."""
     text = _CONTROL.sub("", text)
@@ -141,5 +147,5 @@ def number_passages(texts: list[str], labels: list[str] | None = None) -> str:
     lines = []
     for i, text in enumerate(texts, start=1):
         label = f" ({labels[i - 1]})" if labels and labels[i - 1] else ""
-        lines.append(f"[{i}]{label} {neutralise(text)}")
+        lines.append(f"[{i}]{label} {one_line(neutralise(text))}")
     return "\n".join(lines)

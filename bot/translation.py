@@ -17,22 +17,28 @@ from bot.citations import append_markers
 from bot.lexicon import language_name
 from bot.llm import LLM, Generation
 from bot.numbers import fix_number_spacing, numbers, unsupported_numbers
-from bot.prompting import PromptLibrary, number_passages
+from bot.prompting import PromptLibrary, number_passages, one_line
 from bot.routing import is_injection
 from bot.settings import Settings
 from retrieval.search import Passage
 
 TextCallback = Callable[[str], None]
 _STOP = ["\nQuotations:", "\nRequested language:"]
+CHECKED_LETTERS = 20  # translations this long must be in the language asked for
 
 
 class Translator:
     def __init__(self, *, settings: Settings, llm: LLM, prompts: PromptLibrary,
-                 prime: Callable[[], None]) -> None:  # fmt: skip
+                 prime: Callable[[], None],
+                 detect: Callable[[str], str] | None = None) -> None:  # fmt: skip
+        """`detect(text)` names a text's language: a line in another language than the one
+        asked for (the 1.5B model, asked for German from French, sometimes writes English)
+        is no translation, and the original stands for it."""
         self.settings = settings
         self.llm = llm
         self.prompts = prompts
         self._prime = prime
+        self._detect = detect
 
     def for_display(self, texts: Sequence[str], language: str) -> list[str]:
         """One translation per text (for display only). A text that reads like
@@ -79,14 +85,20 @@ class Translator:
         # A translation cut short (by max_tokens or the time bound) ends in an unfinished
         # line: it is not a translation, so the original stands for it.
         parse(generation.text, not generation.truncated)
-        return [found.get(i, "") for i in range(1, len(texts) + 1)], generation
+        return [self._in(language, found.get(i, "")) for i in range(1, len(texts) + 1)], generation
+
+    def _in(self, language: str, text: str) -> str:
+        """`text` if it is in `language` (or too short to tell), else ""."""
+        if self._detect is None or sum(ch.isalpha() for ch in text) < CHECKED_LETTERS:
+            return text
+        return text if self._detect(text) == language else ""
 
     def passage_texts(self, passages: list[Passage], lang: str, language_of: Callable[[Passage], str | None],
                       on_text: TextCallback | None) -> tuple[list[str], Generation | None]:  # fmt: skip
         """The passages' sentences as shown in a summary or a passage answer: the passages
         themselves, translated when the reader's language is not the article's. A
         translation that loses or invents a figure is replaced by the original sentence."""
-        texts = [p.text for p in passages]
+        texts = [one_line(p.text) for p in passages]
         foreign = [i for i, p in enumerate(passages) if language_of(p) != lang]
 
         def show(shown: list[str]) -> None:
@@ -104,7 +116,7 @@ class Translator:
 
         translated, generation = self.translate([texts[i] for i in foreign], lang, on_line)
         for i, text in zip(foreign, translated, strict=True):
-            original = passages[i].text
+            original = texts[i]
             if (text and not unsupported_numbers(text, [original])
                     and numbers(original, words=False) <= numbers(text)):  # fmt: skip
                 texts[i] = text

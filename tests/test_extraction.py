@@ -23,8 +23,11 @@ def passage(text: str, start: int = 100) -> Passage:
         ("NONE", []),
         ("ANSWER: NONE", []),
         ("[1] NONE", []),
-        ("The article does not say.", []),
         ("[1] 10, 000 soldiers", [(1, "10,000 soldiers")]),
+        # The marker at the end, or none: the words are still a copy to look for.
+        ("Percy Shelley [1].", [(1, "Percy Shelley")]),
+        ("Kim Byung-kee", [(0, "Kim Byung-kee")]),
+        ("The article does not say.", [(0, "The article does not say")]),  # found nowhere
     ],
 )
 def test_parse(reply, parsed):
@@ -41,6 +44,9 @@ def test_parse(reply, parsed):
         ("the organizers spoke of 5,000", MARCH, None),  # a word changed
         ("darunter 300 Tote", KURSK, None),  # a figure changed
         ("600 dead", KURSK, None),  # translated
+        ("60", KURSK, None),  # not inside another figure
+        ("Verlust", KURSK, None),  # nor inside another word
+        ("8 incidents", "Of 28 incidents, 8 incidents were serious.", "8 incidents"),
     ],
 )
 def test_locate_finds_only_the_passages_own_words(words, text, found):
@@ -60,4 +66,15 @@ def test_spans_are_the_documents_text_in_the_models_order_without_repeats():
         ("the organisers spoke of 5,000", False),
         ("4.700 Verluste, darunter 600 Tote", True),
     ]
+    assert all(document[s.start : s.end] == s.text for s in found)
+
+
+def test_a_line_without_a_marker_is_taken_from_the_first_passage_that_holds_it():
+    shelley = "Nach dem Peterloo-Massaker schrieb der Dichter Percy Shelley ein Gedicht."
+    other = "Percy Shelley lebte in Italien."
+    first, second = passage(other, 0), passage(shelley, len(other) + 1)
+    document = f"{other} {shelley}"
+    found = spans("Percy Shelley\nder Dichter\nLord Byron", [first, second], lambda p: document)
+    assert [(s.text, s.passage is first) for s in found] == [("Percy Shelley", True),
+                                                            ("der Dichter", False)]
     assert all(document[s.start : s.end] == s.text for s in found)
