@@ -8,10 +8,13 @@
 3. **retrieve**: the passages closest to the question, withheld and re-ranked by rules;
 4. **decide**: `decide` rules may answer without the model (a why-question gets the
    article's words) or decline (nothing close enough, no sum of money to give);
-5. **generate**: the model writes one `ANSWER:` line over the passages (`context`
-   rules choose them), with `[n]` markers;
-6. **ground**: markers, sources and figures are checked against the passages in code
-   (`bot.grounding`); what fails becomes a decline from `prompts/messages.toml`;
+5. **generate**: over the passages `context` rules choose, in `Settings.answer_style`:
+   `extract` (default), the model copies the words that answer and the code writes the
+   sentence around them (`bot.composing`); `write`, the model writes one `ANSWER:` line
+   with `[n]` markers;
+6. **ground**: copied words must be found in their passage as whole words
+   (`bot.extraction`); written markers, sources and figures are checked against the
+   passages (`bot.grounding`); what fails becomes a decline from `prompts/messages.toml`;
 7. **repair**: `repair` rules check the answer against the question and may replace it.
 
 The rules are named and ordered in `Settings.rules` (see `bot.rules`). Quotes are

@@ -4,6 +4,7 @@ Real models are loaded once per session and only by tests marked `slow`."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.app import App  # noqa: E402
+from bot.rules import RULE_NAMES  # noqa: E402
 from bot.settings import DEFAULT_DOCUMENT, Settings  # noqa: E402
 from tests.fakes import ScriptedLLM, ToyEmbedder  # noqa: E402
 
@@ -29,14 +31,15 @@ DEV_QUESTIONS = SHARED / "corpus" / "dev-questions.jsonl"
 def _isolated_config(monkeypatch, tmp_path):
     """No test reads the developer's articlebot.toml or ARTICLEBOT_* variables.
 
-    The scripted LLMs of the unit tests reply in the `write` style's `ANSWER:` lines, so
-    that style is set here (and reaches the processes tests start); the default style,
+    The scripted LLMs of the unit tests reply in the `write` style's `ANSWER:` lines, and
+    each rule has its unit tests, so that style and every rule are set here (and reaches the processes tests start); the default style,
     `extract`, is tested in test_extraction.py, test_extractive_answers.py and with Qwen
     in test_e2e_slow.py, and test_settings.py checks the defaults themselves."""
     for key in list(os.environ):
         if key.startswith("ARTICLEBOT_") or key in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ARTICLEBOT_ANSWER_STYLE", "write")
+    monkeypatch.setenv("ARTICLEBOT_RULES", json.dumps(RULE_NAMES))
     monkeypatch.chdir(tmp_path)
 
 
@@ -76,7 +79,8 @@ def fake_app(settings, chroma_client, toy_embedder):
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("real"), answer_style="write")
+    return Settings(data_dir=tmp_path_factory.mktemp("real"), answer_style="write",
+                    rules=list(RULE_NAMES))  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ TEXT = ARTICLE.read_text(encoding="utf-8")
 TITLE = TEXT.splitlines()[0]
 QUESTION = "How many North Korean soldiers were sent to Russia?"
 QUESTION_DE = "Wie viele Soldaten hat Nordkorea nach Russland geschickt?"
+TEN_AT_ONCE = "How many soldiers did North Korea send to Russia at the end of last year?"
 FOLLOW_UP = "und wie viele davon starben?"
 QUOTE_QUERY = "Feuerbestattung der toten Soldaten"
 CREMATION = TEXT[887:1065]  # the sentence EmbeddingGemma ranks first for QUOTE_QUERY
@@ -399,8 +400,10 @@ def place(edit: RecordedRequest) -> int | None:
 async def test_ten_users_at_once_are_answered_in_order_and_the_eleventh_is_busy(server, bot):
     """Eleven askers with queue_size 9: one is answered at once, nine wait, one is told the
     bot is busy. Which of them reaches the line first is the bot's arrival order (their
-    acknowledgements race), so places are read from what each was shown."""
-    sent = [await server.slash_command("ask", {"question": QUESTION}, user=name)
+    acknowledgements race), so places are read from what each was shown. The question is
+    asked nowhere else here: an answer already given comes from the answer cache at once
+    and would free the line before the eleventh arrives."""
+    sent = [await server.slash_command("ask", {"question": TEN_AT_ONCE}, user=name)
             for name in [*READERS, "carol"]]  # fmt: skip
     first = [await s.wait_for_edit(timeout=ANSWER_TIMEOUT_S) for s in sent]
     busy = [s for s, edit in zip(sent, first, strict=True) if edit.json["content"] == BUSY]
