@@ -188,7 +188,10 @@ async def bot(server, article_index, tmp_path_factory) -> AsyncIterator[BotProce
         "admins": [world.user_id("alice")],
         "stream_interval_s": STREAM_INTERVAL_S,
     }
-    extra = {"ARTICLEBOT_MAX_TOKENS": "64", **PATIENT}  # short answers: plumbing, not prose
+    # Short answers: plumbing, not prose. No answer cache: these scenarios ask the same
+    # questions again and watch them wait in line (the cache's own Discord test is in
+    # test_local_discord.py).
+    extra = {"ARTICLEBOT_MAX_TOKENS": "64", "ARTICLEBOT_ANSWER_CACHE_SIZE": "0", **PATIENT}
     process = await launch(server, tmp_path_factory.mktemp("bot"), index=article_index,
                            discord=settings, extra=extra)  # fmt: skip
     try:
@@ -400,9 +403,7 @@ def place(edit: RecordedRequest) -> int | None:
 async def test_ten_users_at_once_are_answered_in_order_and_the_eleventh_is_busy(server, bot):
     """Eleven askers with queue_size 9: one is answered at once, nine wait, one is told the
     bot is busy. Which of them reaches the line first is the bot's arrival order (their
-    acknowledgements race), so places are read from what each was shown. The question is
-    asked nowhere else here: an answer already given comes from the answer cache at once
-    and would free the line before the eleventh arrives."""
+    acknowledgements race), so places are read from what each was shown."""
     sent = [await server.slash_command("ask", {"question": TEN_AT_ONCE}, user=name)
             for name in [*READERS, "carol"]]  # fmt: skip
     first = [await s.wait_for_edit(timeout=ANSWER_TIMEOUT_S) for s in sent]
