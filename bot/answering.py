@@ -153,7 +153,8 @@ class Answerer:
         return Request(question=q, language=language, view=self._view(doc_ids),
                        settings=self.settings, route=route(q, language), history=tuple(history),
                        doc_ids=doc_ids, on_text=on_text, acted=acted,
-                       withheld=lambda passage: self.rules.withheld(passage, acted))  # fmt: skip
+                       withheld=lambda passage: self.rules.withheld(passage, acted),
+                       copied=self.rules.spans)  # fmt: skip
 
     def _view(self, doc_ids: list[str] | None) -> Snapshot:
         """The index for one request; raises `InputError` for a document it does not hold."""

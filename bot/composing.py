@@ -3,20 +3,22 @@
 `extractive_answer` asks the model which words of the passages answer the question
 (`bot.extraction`), then builds the answer from those spans alone: each span with the
 `[n]` marker of its passage, joined in the order the model gave them. When the
-question's language is not the document's, each span is translated; with
-`show_original` the copied words follow the translation in quotation marks, so the
-reader sees both. A translation that loses or invents a figure is not used: the
-original words stand alone.
+question's language is not the document's, the copied words are the answer, in
+quotation marks, and their machine translation follows on a line of its own, labelled
+(`Settings.translation = "labelled"`); with `"inline"` the translation is the answer
+and, with `show_original`, the copied words follow it in quotation marks. A
+translation that loses or invents a figure is not shown.
 """
 
 from __future__ import annotations
 
+from bot.citations import append_markers
 from bot.extraction import Span, spans
 from bot.lexicon import QUOTE_MARKS
-from bot.numbers import numbers, unsupported_numbers
 from bot.prompting import neutralise, number_passages, one_line
 from bot.request import Request
 from bot.results import Answer
+from bot.translation import checked
 
 
 def extractive_answer(request: Request, writer) -> Answer:
@@ -32,6 +34,7 @@ def extractive_answer(request: Request, writer) -> Answer:
     request.messages = messages
     generation = writer.generate(request, messages, name="extract")
     found = spans(generation.text, passages, lambda p: request.view.document(p.doc_id).text)
+    found = request.copied(request, found)
     if not found:
         return writer.decline(request, "not_found", generation)
     order: list[Span] = []
@@ -39,10 +42,14 @@ def extractive_answer(request: Request, writer) -> Answer:
         if span.passage not in [s.passage for s in order]:
             order.append(span)
     cited = [s.passage for s in order]
-    shown, translation = _in_language(request, writer, found)
-    parts = [f"{text} [{cited.index(span.passage) + 1}]" for span, text in zip(found, shown, strict=True)]
-    body = "; ".join(parts)
-    body = body[:1].upper() + body[1:] + "."
+    markers = [cited.index(span.passage) + 1 for span in found]
+    shown, translations, translation = _in_language(request, writer, found, markers)
+    body = _sentence([f"{text} [{n}]" for text, n in zip(shown, markers, strict=True)])
+    if translations:
+        label = writer.message("translation_label", request.language)
+        lines = [(n, t) for n, t in zip(markers, translations, strict=True) if t]
+        if lines:
+            body = f"{body}\n{label} {_sentence([append_markers(t, [n]) for n, t in lines])}"
     answer = Answer.cited(question=request.question, language=request.language, text=body,
                           citations=writer.citations(request, range(1, len(cited) + 1), cited),
                           truncated=generation.truncated, passages=passages,
@@ -52,25 +59,40 @@ def extractive_answer(request: Request, writer) -> Answer:
     return answer
 
 
-def _in_language(request: Request, writer, found: list[Span]):
-    """Each span as the reader sees it: itself, or translated (and quoted) when its
-    document is in another language."""
+def _sentence(parts: list[str]) -> str:
+    """Parts joined into one sentence: "First [1]; second [2]."."""
+    body = "; ".join(part.rstrip(" .;") if not part.endswith("]") else part for part in parts)
+    return body[:1].upper() + body[1:] + "."
+
+
+def _in_language(request: Request, writer, found: list[Span], markers: list[int]):
+    """Each span as the reader sees it, and the labelled translations ([] when none is
+    needed): the copied words stay the answer, quoted when their document is in another
+    language, and their translation follows; or, with `translation = "inline"`, the
+    translation is the answer."""
     shown = [one_line(s.text) for s in found]
     foreign = [i for i, s in enumerate(found) if request.language_of(s.passage) != request.language]
     if not foreign:
-        return shown, None
-    translated, generation = writer.translator.translate([shown[i] for i in foreign],
+        return shown, [], None
+    quoted = {i: _quoted(shown[i], request.language_of(found[i].passage)) for i in foreign}
+    labelled = request.settings.translation == "labelled"
+    if labelled:  # the article's words can be read while their translation is written
+        shown = [quoted.get(i, text) for i, text in enumerate(shown)]
+        request.show(_sentence([f"{t} [{n}]" for t, n in zip(shown, markers, strict=True)]))
+    translated, generation = writer.translator.translate([one_line(found[i].text) for i in foreign],
                                                           request.language)  # fmt: skip
+    translations = [""] * len(found)
     for i, text in zip(foreign, translated, strict=True):
-        original = one_line(found[i].text)
-        opening, closing = QUOTE_MARKS.get(request.language_of(found[i].passage) or "en", QUOTE_MARKS["en"])
-        quoted = f"{opening}{original}{closing}"
-        good = (text and not unsupported_numbers(text, [original])
-                and numbers(original, words=False) <= numbers(text))  # fmt: skip
-        if not good:
-            shown[i] = quoted
-        elif request.settings.show_original:
-            shown[i] = f"{text} ({quoted})"
+        text = checked(text, one_line(found[i].text))
+        if labelled:
+            translations[i] = text
+        elif not text:
+            shown[i] = quoted[i]
         else:
-            shown[i] = text
-    return shown, generation
+            shown[i] = f"{text} ({quoted[i]})" if request.settings.show_original else text
+    return shown, translations, generation
+
+
+def _quoted(text: str, language: str | None) -> str:
+    opening, closing = QUOTE_MARKS.get(language or "en", QUOTE_MARKS["en"])
+    return f"{opening}{text}{closing}"

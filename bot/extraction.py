@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.grounding import NONE_REPLY
-from bot.numbers import fix_number_spacing
+from bot.numbers import NUMBER, fix_number_spacing, numbers
 from retrieval.search import Passage
 
 _LINE = re.compile(r"^\s*(?:\[(\d{1,2})\])?\s*(.+?)\s*$")
@@ -132,3 +132,35 @@ def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
         out = [s for s in out if not (start <= s.start and s.end <= end)]
         out.append(Span(passage, start, end, text))
     return out
+
+
+# Where a clause ends: a comma, semicolon or colon before a space ("2,700" and "6:30" are
+# figures), a bracket, a dash between spaces. Passages are sentences (retrieval.chunking).
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|[()]|\s[–—-]\s")
+BARE_WORDS = 3  # a figure with at most this many other words does not say what it counts
+
+
+def is_bare_figure(text: str) -> bool:
+    """Whether `text` is a figure with too few words to say what it counts: "4.700",
+    "300 nordkoreanische Soldaten", "about 2,000" (not "4.700 Verluste, darunter 600 Tote")."""
+    if not numbers(text) or _CLAUSE_END.search(text):
+        return False  # no figure, or a phrase of its own ("4.700 Verluste, darunter 600 Tote")
+    words = re.findall(r"[^\W\d_]+", NUMBER.sub(" ", text))
+    others = [w for w in words if not numbers(w)]  # number words are the figure
+    return len(others) <= BARE_WORDS
+
+
+def clause_of(span: Span, document_text: str) -> Span:
+    """`span` widened to the clause of its sentence that holds it: from the last clause
+    boundary before it to the first after it (the passage's own bounds at most)."""
+    passage = span.passage
+    text = passage.text
+    begin, end = span.start - passage.start, span.end - passage.start
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, begin)), default=0)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    while left < begin and text[left].isspace():
+        left += 1
+    while right > end and (text[right - 1].isspace() or text[right - 1] in ".!?…"):
+        right -= 1
+    start, stop = passage.start + left, passage.start + right
+    return Span(passage, start, stop, document_text[start:stop])

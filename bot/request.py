@@ -51,6 +51,7 @@ class Request:
     retried: bool = False  # the one correction turn was used
     acted: list[str] = field(default_factory=list)  # rules that acted before the answer
     withheld: Callable[[Passage], bool] = lambda _passage: False  # never shown to the model
+    copied: Callable[[Request, list], list] = lambda _request, spans: spans  # the `spans` rules
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def top(self, k: int, margin: float) -> list[Passage]:

@@ -37,9 +37,9 @@ TOP_K_BY_STYLE = {"extract": 3, "write": 1}
 DEFAULT_RULES = (
     "decline_off_task", "withhold_instructions", "latest_count", "decline_far",
     "why_from_article", "yes_no_from_article", "decline_missing_measure",
-    "two_part_next_sentence", "decline_missing_kind", "retry_unsupported_figure",
-    "retry_untranslated", "decline_measure_for_count", "figure_of_asked_clause",
-    "show_passage_when_unanswered",
+    "two_part_next_sentence", "figure_with_its_clause", "decline_missing_kind",
+    "retry_unsupported_figure", "retry_untranslated", "decline_measure_for_count",
+    "figure_of_asked_clause", "show_passage_when_unanswered",
 )
 
 
@@ -244,10 +244,17 @@ class Settings(BaseSettings):
         description="extract: the model copies the words that answer and code writes the "
         "sentence; write: the model writes the answer sentence.",
     )
+    translation: str = Field(
+        default="labelled", pattern="^(labelled|inline)$",
+        description="When the reader's language is not the article's, the words the code "
+        "assembles (copied answers, summaries, passage answers) are shown as the article "
+        "writes them, with a labelled machine translation on a line of its own (labelled), "
+        "or replaced by the translation (inline).",
+    )
     show_original: bool = Field(
         default=True,
-        description="With answer_style=extract, a translated answer also shows the article's "
-        "own words in quotation marks.",
+        description="With translation=inline and answer_style=extract, a translated answer "
+        "also shows the article's own words in quotation marks.",
     )
     rules: list[str] = Field(
         default_factory=lambda: list(DEFAULT_RULES),

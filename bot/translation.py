@@ -5,6 +5,14 @@ The model translates numbered quotations line by line, streamed; a line is taken
 soon as it is complete. A translation that loses or invents a figure is not shown:
 the original sentence stands instead. The verbatim quote is always shown beside it.
 
+The 1.5B model translates often enough wrongly ("im Kampf für Russland" → "fighting
+against Russia", "eingeäschert" → "taken to") that a translation is not an answer: with
+`Settings.translation = "labelled"` (the default) the answer is the article's own words
+and the translation follows on a line of its own, labelled as machine translation
+(`with_translation`). A check of the translation by translating it back was measured and
+not kept: the same model's back-translations were as often wrong as its translations, so
+the check flagged good and bad alike.
+
 What this module does not do: decide what to translate, or cite anything.
 """
 
@@ -94,30 +102,73 @@ class Translator:
         return text if self._detect(text) == language else ""
 
     def passage_texts(self, passages: list[Passage], lang: str, language_of: Callable[[Passage], str | None],
-                      on_text: TextCallback | None) -> tuple[list[str], Generation | None]:  # fmt: skip
-        """The passages' sentences as shown in a summary or a passage answer: the passages
-        themselves, translated when the reader's language is not the article's. A
-        translation that loses or invents a figure is replaced by the original sentence."""
+                      on_text: TextCallback | None, label: str = "",
+                      ) -> tuple[list[str], list[str], Generation | None]:  # fmt: skip
+        """The passages' sentences as shown in a summary or a passage answer, and their
+        machine translations. When the reader's language is not the article's, the
+        sentences stay the article's and the translations (labelled with `label`) follow
+        them; with `Settings.translation = "inline"` the translations replace them and
+        the second list is empty. A translation that loses or invents a figure is not
+        shown. `on_text` sees the text so far: the sentences at once, then the
+        translation as its lines arrive."""
         texts = [one_line(p.text) for p in passages]
         foreign = [i for i, p in enumerate(passages) if language_of(p) != lang]
+        labelled = self.settings.translation == "labelled"
 
-        def show(shown: list[str]) -> None:
+        def body(shown: list[str]) -> str:
+            return " ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1))
+
+        def show(shown: list[str], translations: list[str]) -> None:
             if on_text:
-                on_text(" ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1)))
+                on_text(with_translation(body(shown), label, list(enumerate(translations, start=1)), " "))
 
         if not foreign:
-            show(texts)
-            return texts, None
+            show(texts, [])
+            return texts, [], None
         shown = list(texts)
+        lines = [""] * len(texts)
+        if labelled:
+            show(texts, lines)
 
         def on_line(n: int, text: str) -> None:
-            shown[foreign[n - 1]] = text
-            show(shown)
+            if labelled:
+                lines[foreign[n - 1]] = text
+                show(texts, lines)
+            else:
+                shown[foreign[n - 1]] = text
+                show(shown, [])
 
         translated, generation = self.translate([texts[i] for i in foreign], lang, on_line)
+        translations = [""] * len(texts)
         for i, text in zip(foreign, translated, strict=True):
-            original = texts[i]
-            if (text and not unsupported_numbers(text, [original])
-                    and numbers(original, words=False) <= numbers(text)):  # fmt: skip
-                texts[i] = text
-        return texts, generation
+            translations[i] = checked(text, texts[i])
+        if labelled:
+            return texts, translations, generation
+        return [t or texts[i] for i, t in enumerate(translations)], [], generation
+
+
+def checked(translation: str, original: str) -> str:
+    """`translation` when it keeps the figures of `original`, inventing none, and says
+    more than the original itself (a name or a figure needs no translation); else ""."""
+    if not translation or unsupported_numbers(translation, [original]):
+        return ""
+    if not numbers(original, words=False) <= numbers(translation):
+        return ""
+    if _bare(translation) == _bare(original):
+        return ""
+    return translation
+
+
+def _bare(text: str) -> str:
+    """`text` without case, spacing, quotation marks or closing punctuation (a figure's
+    separators stay: "4,700" says to an English reader what "4.700" does not)."""
+    return "".join(text.casefold().split()).strip("\"'„“”«»‚‘’.;:!?")
+
+
+def with_translation(body: str, label: str, translations: list[tuple[int, str]], joiner: str) -> str:
+    """`body`, then on a line of its own `label` and each translation with its `[n]`
+    marker; `body` alone when there is no translation to show."""
+    shown = [append_markers(text, [n]) for n, text in translations if text]
+    if not shown:
+        return body
+    return f"{body}\n{label} {joiner.join(shown)}"

@@ -38,7 +38,7 @@ from bot.prompting import PromptLibrary, neutralise, number_passages
 from bot.request import Request
 from bot.results import Answer
 from bot.settings import Settings
-from bot.translation import Translator
+from bot.translation import Translator, with_translation
 from retrieval.search import Passage
 
 log = logging.getLogger(__name__)
@@ -95,10 +95,12 @@ class Writer:
         elif also:
             shown = sorted([passage, also[0]], key=lambda p: (p.doc_id, p.index))
         intro = self.message("quote_intro", request.language)
+        label = self.message("translation_label", request.language)
         on_text = (lambda text: request.show(f"{intro} {text}")) if request.on_text else None
-        texts, translation = self.translator.passage_texts(shown, request.language,
-                                                            request.language_of, on_text)  # fmt: skip
+        texts, translations, translation = self.translator.passage_texts(
+            shown, request.language, request.language_of, on_text, label)
         body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
+        body = with_translation(body, label, list(enumerate(translations, start=1)), " ")
         return Answer.cited(
             question=request.question, language=request.language, text=f"{intro} {body}",
             citations=self.citations(request, range(1, len(shown) + 1), shown),

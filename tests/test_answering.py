@@ -142,19 +142,42 @@ def translate(messages):
                      for n, q in quotes)  # fmt: skip
 
 
-def test_summary_in_another_language_translates_each_key_sentence(fake_app):
+def key_sentences(answer) -> str:
+    return " ".join(c.quote[:-1] + f" [{c.n}]." for c in answer.citations)
+
+
+TRANSLATED = "EN no figures [1]. EN 4.700 [2]. EN no figures [3]. EN no figures [4]. EN no figures [5]."
+
+
+def test_summary_in_another_language_is_the_key_sentences_with_a_labelled_translation(fake_app):
     fake_app.llm.replies = [translate]
     seen = []
     answer = fake_app.answerer.summarize(language="en", on_text=seen.append)
-    assert answer.answer == "EN no figures [1]. EN 4.700 [2]. EN no figures [3]. EN no figures [4]. EN no figures [5]."
+    assert answer.answer == f"{key_sentences(answer)}\nMachine translation: {TRANSLATED}"
+    assert seen[0] == key_sentences(answer)  # the article's sentences before any translation
     assert seen[-1] == answer.answer
     assert "Requested language: English" in fake_app.llm.last_user
+    assert all(TEXT[c.start : c.end] == c.quote for c in answer.citations)
     again = fake_app.answerer.summarize(language="en")
     assert again.answer == answer.answer
     assert len(fake_app.llm.requests) == 1  # cached per index generation and language
 
 
+def test_summary_translated_inline_replaces_the_key_sentences(fake_app):
+    fake_app.settings.translation = "inline"
+    fake_app.llm.replies = [translate]
+    answer = fake_app.answerer.summarize(language="en")
+    assert answer.answer == TRANSLATED
+
+
+def test_a_translation_that_drops_a_figure_is_not_shown(fake_app):
+    fake_app.llm.replies = ["[1] Many soldiers were hurt.\n[2] Something else.\n[3] More."]
+    answer = fake_app.answerer.summarize(language="en", focus="4.700 Verluste, darunter 600 Tote")
+    assert answer.answer == f"{LOSSES_SENTENCE[:-1]} [1]."  # the sentence, and no translation
+
+
 def test_a_translation_that_drops_a_figure_keeps_the_original(fake_app):
+    fake_app.settings.translation = "inline"
     fake_app.llm.replies = ["[1] Many soldiers were hurt.\n[2] Something else.\n[3] More."]
     answer = fake_app.answerer.summarize(language="en", focus="4.700 Verluste, darunter 600 Tote")
     by_line = {c.line: c for c in answer.citations}
@@ -165,7 +188,7 @@ def test_summary_request_in_a_question_routes_to_summary(fake_app):
     fake_app.llm.replies = [translate]
     answer = fake_app.answerer.ask("Give me a short summary of the article.")
     assert (answer.mode, answer.language) == ("summary", "en")
-    assert answer.answer == "EN no figures [1]. EN 4.700 [2]. EN no figures [3]. EN no figures [4]. EN no figures [5]."
+    assert answer.answer == f"{key_sentences(answer)}\nMachine translation: {TRANSLATED}"
     assert "Requested language: English" in fake_app.llm.last_user
 
 
@@ -263,7 +286,8 @@ def test_a_restated_question_in_another_language_shows_the_passage_translated(fa
         "When did Zelensky confirm that Moscow announced the end of the Operation zur Befreiung von Kursk?"
     )
     assert answer.answer == (
-        "The article says: Last week Moscow announced the end of the operation [1]. "
+        f"The article says: {MOSCOW[:-1]} [1]. {REJECTS[:-1]} [2].\nMachine translation: "
+        "Last week Moscow announced the end of the operation [1]. "
         "Ukrainian President Volodymyr Zelensky rejects this [2]."
     )
     assert [c.quote for c in answer.citations] == [MOSCOW, REJECTS]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.extraction import locate, parse, spans
+from bot.extraction import Span, clause_of, is_bare_figure, locate, parse, spans
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -78,3 +78,52 @@ def test_a_line_without_a_marker_is_taken_from_the_first_passage_that_holds_it()
     assert [(s.text, s.passage is first) for s in found] == [("Percy Shelley", True),
                                                             ("der Dichter", False)]
     assert all(document[s.start : s.end] == s.text for s in found)
+
+
+JANUARY = "Im Januar wurden schätzungsweise 300 nordkoreanische Soldaten getötet und 2.700 verletzt."
+FIRE = "Selon les pompiers, l’incendie a détruit 1 200 hectares de forêt, soit trois fois plus qu’en 2022."
+TRAIN = "The line, which cost 690 million euros (about 300 million more than planned), opened in 2024."
+
+
+def span_of(words: str, text: str, start: int = 100) -> Span:
+    p = passage(text, start)
+    begin, end = locate(words, p)
+    return Span(p, begin, end, words)
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("4.700", True),
+        ("300 nordkoreanische Soldaten", True),
+        ("about 2,000", True),
+        ("1 200 hectares", True),
+        ("trois", True),  # a number word is the figure
+        ("10.000 bis 12.000", True),
+        ("4.700 Verluste, darunter 600 Tote", False),
+        ("about 2,000 marchers on Saturday", False),
+        ("am Mittwoch", False),  # no figure
+        ("Kim Byung-kee", False),
+    ],
+)
+def test_a_bare_figure_is_a_figure_with_at_most_three_other_words(text, bare):
+    assert is_bare_figure(text) is bare
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "clause"),
+    [
+        ("300 nordkoreanische Soldaten", JANUARY,
+         "Im Januar wurden schätzungsweise 300 nordkoreanische Soldaten getötet und 2.700 verletzt"),
+        ("4.700", KURSK, "Nordkorea habe 4.700 Verluste"),
+        ("1 200 hectares", FIRE, "l’incendie a détruit 1 200 hectares de forêt"),
+        ("2022", FIRE, "soit trois fois plus qu’en 2022"),
+        ("300 million", TRAIN, "about 300 million more than planned"),
+        ("690 million euros", TRAIN, "which cost 690 million euros"),
+        ("5,000", MARCH, "while the organisers spoke of 5,000"),
+    ],
+)
+def test_a_span_widens_to_the_clause_of_its_sentence(words, text, clause):
+    document = " " * 100 + text
+    widened = clause_of(span_of(words, text), document)
+    assert widened.text == clause == document[widened.start : widened.end]

@@ -11,6 +11,7 @@ LIBRARY_ID = "kellmouth-library.en"
 KURSK = ARTICLE.read_text(encoding="utf-8")
 LIBRARY_TEXT = LIBRARY.read_text(encoding="utf-8")
 LOSSES = "Wie viele Verluste, darunter Tote, erlitt Nordkorea an den Fronten?"
+DEAD = "4.700 Verluste, darunter 600 Tote"
 BOOKS = "The library holds about 38,000 books, twice as many as the old branch on Mill Street, which closed in March."
 
 
@@ -35,14 +36,42 @@ def app(settings, chroma_client, toy_embedder):
 
 
 def test_copied_words_are_the_answer_and_the_quote_is_their_sentence(app):
-    app.llm.replies = ["[1] about 38,000 books"]
+    app.llm.replies = ["[1] about 38,000 books, twice as many as the old branch"]
     answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
-    assert (answer.answered, answer.answer) == (True, "About 38,000 books [1].")
+    assert (answer.answered, answer.answer) == (True, "About 38,000 books, twice as many as the old branch [1].")
     [citation] = answer.citations
     assert citation.quote == BOOKS == LIBRARY_TEXT[citation.start : citation.end]
     [span] = answer.spans
-    assert LIBRARY_TEXT[span.start : span.end] == "about 38,000 books"
+    assert LIBRARY_TEXT[span.start : span.end] == "about 38,000 books, twice as many as the old branch"
+    assert answer.rules == ["latest_count"]
     assert "Question: How many books does the Kellmouth library hold?" in app.llm.last_user
+
+
+def test_a_copied_figure_is_shown_with_its_clause(app):
+    app.llm.replies = ["[1] about 38,000 books"]
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == "The library holds about 38,000 books [1]."
+    assert [LIBRARY_TEXT[s.start : s.end] for s in answer.spans] == ["The library holds about 38,000 books"]
+    assert answer.rules == ["latest_count", "figure_with_its_clause"]
+
+
+def test_a_copied_figure_of_another_thing_shows_what_it_counts(app):
+    # Asked for the dead, the model copies the losses: the clause says they are losses.
+    app.llm.replies = [copy("4.700")]
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
+    assert answer.answer == "Dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 Verluste [1]."
+    assert KURSK[answer.spans[0].start : answer.spans[0].end] == (
+        "dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 Verluste")
+
+
+def test_without_the_clause_rule_a_copied_figure_stands_alone(settings, chroma_client, toy_embedder):
+    rules = [r for r in settings.rules if r != "figure_with_its_clause"]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([LIBRARY])
+    application.llm.replies = ["[1] about 38,000 books"]
+    answer = application.answerer.ask("How many books does the Kellmouth library hold?")
+    assert answer.answer == "About 38,000 books [1]."
 
 
 def test_words_the_passage_does_not_hold_are_no_answer(app):
@@ -79,19 +108,36 @@ def test_a_translated_copy_shows_the_articles_words_beside_it(app, monkeypatch):
     # The toy embedder matches shared words only, so the question is the article's German;
     # the reader's language is set to English, as a detector would find for an English one.
     monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
-    app.llm.replies = [copy("4.700 Verluste"), "[1] 4,700 casualties"]
+    app.llm.replies = [copy(DEAD), "[1] 4,700 casualties, including 600 dead"]
+    seen = []
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID], on_text=seen.append)
+    assert answer.answer == f"„{DEAD}“ [1].\nMachine translation: 4,700 casualties, including 600 dead [1]."
+    assert seen[0] == f"„{DEAD}“ [1]."  # the article's words before the translation
+    assert KURSK[answer.spans[0].start : answer.spans[0].end] == DEAD
+
+
+def test_a_translation_inline_is_the_answer_with_the_articles_words_beside_it(app, monkeypatch):
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.settings.translation = "inline"
+    app.llm.replies = [copy(DEAD), "[1] 4,700 casualties, including 600 dead"]
     answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
-    assert answer.answer == "4,700 casualties („4.700 Verluste“) [1]."
-    assert KURSK[answer.spans[0].start : answer.spans[0].end] == "4.700 Verluste"
+    assert answer.answer == f"4,700 casualties, including 600 dead („{DEAD}“) [1]."
+
+
+def test_a_translation_that_only_repeats_the_copied_words_is_left_out(app, monkeypatch):
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.llm.replies = [copy(DEAD), f"[1] {DEAD}."]
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
+    assert answer.answer == f"„{DEAD}“ [1]."
 
 
 def test_a_translation_that_changes_a_figure_is_not_shown(app, monkeypatch):
     # The toy embedder matches shared words only, so the question is the article's German;
     # the reader's language is set to English, as a detector would find for an English one.
     monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
-    app.llm.replies = [copy("4.700 Verluste"), "[1] 4,000 casualties"]
+    app.llm.replies = [copy(DEAD), "[1] 4,000 casualties, including 600 dead"]
     answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
-    assert answer.answer == "„4.700 Verluste“ [1]."
+    assert answer.answer == f"„{DEAD}“ [1]."
 
 
 def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, chroma_client, toy_embedder):

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.request import Candidate, Request
     from bot.results import Answer
+    from bot.extraction import Span
     from bot.writing import Writer
     from retrieval.search import Passage
 
-STAGES = ("question", "withhold", "rank", "decide", "context", "repair")
+STAGES = ("question", "withhold", "rank", "decide", "context", "spans", "repair")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ class RuleSet:
                 request.acted.append(rule.name)
             request.passages = chosen
         return request.passages
+
+    def spans(self, request: Request, found: list[Span]) -> list[Span]:
+        """The copied spans after every `spans` rule (extract style only)."""
+        for rule in self._at("spans"):
+            changed = rule.apply(request, found)
+            if changed != found:
+                request.acted.append(rule.name)
+            found = changed
+        return found
 
     def repair(self, request: Request, answer: Answer, writer: Writer) -> Answer:
         for rule in self._at("repair"):
