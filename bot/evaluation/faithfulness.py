@@ -11,6 +11,12 @@ Kinds of error (`error`): `polarity` (says yes where the passage says no), `othe
 (a figure of another thing, place or time), `invented` (an attribute, agent, cause or
 detail the passages do not give), `mistranslation` (a translated word that changes
 what is said), `other`.
+
+An answer in another language than its article ends with a labelled machine
+translation of the article's words it quotes (`Settings.translation`). That line is
+judged on its own (`translation`: whether it translates faithfully, None when the
+answer has none) and reported beside the unfaithful share, not inside it: the answer
+above it is the article's words.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Verdict:
     verdict: str
     error: str | None = None
     note: str = ""
+    translation: str | None = None  # "faithful" | "unfaithful": the labelled machine translation
 
     @property
     def faithful(self) -> bool:
@@ -62,9 +69,10 @@ class Verdicts:
                 verdict = Verdict(**json.loads(line))
             except (ValueError, TypeError) as exc:
                 raise InputError(f"{path}:{number} is not a valid verdict ({exc})") from None
-            if verdict.verdict not in VERDICTS or (verdict.error and verdict.error not in ERRORS):
-                raise InputError(f"{path}:{number}: verdict must be one of {VERDICTS}, "
-                                 f"error one of {ERRORS}")  # fmt: skip
+            if (verdict.verdict not in VERDICTS or (verdict.error and verdict.error not in ERRORS)
+                    or verdict.translation not in (None, *VERDICTS)):  # fmt: skip
+                raise InputError(f"{path}:{number}: verdict and translation must be one of "
+                                 f"{VERDICTS}, error one of {ERRORS}")  # fmt: skip
             verdicts.append(verdict)
         return cls(verdicts)
 

@@ -8,6 +8,7 @@
 | `verbatim` | citations equal to the document's text at their offsets |
 | `unfaithful` | judged answers that say what their passages do not (see `faithfulness`) |
 | `unjudged` | answers with no verdict yet (new, or changed since they were judged) |
+| `mistranslated` | judged labelled machine translations that change what the article says |
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def stats(results: list[Result]) -> dict:
     answered = [r for r in results if r.answer.answered]
     judged = [r for r in answered if r.verdict is not None]
     unfaithful = [r for r in judged if not r.verdict.faithful]
+    translated = [r for r in judged if r.verdict.translation is not None]
+    mistranslated = [r for r in translated if r.verdict.translation == "unfaithful"]
     citations = sum(len(r.answer.citations) for r in results)
     return {
         "passed": sum(r.passed for r in results),
@@ -36,6 +39,8 @@ def stats(results: list[Result]) -> dict:
         "unfaithful": len(unfaithful),
         "unfaithful_share": _share(len(unfaithful), len(judged)),
         "unjudged": len(answered) - len(judged),
+        "translations": len(translated),
+        "mistranslated": len(mistranslated),
         "median_s": round(statistics.median(r.seconds for r in results), 2) if results else None,
     }
 
@@ -65,12 +70,13 @@ def _pct(value: float | None) -> str:
 
 def table(title: str, rows: dict[str, dict]) -> Iterable[str]:
     yield f"{title:<22} {'passed':>9} {'gold cit.':>9} {'refusal':>8} {'verbatim':>8} " \
-          f"{'unfaithful':>11} {'unjudged':>8} {'median':>7}"  # fmt: skip
+          f"{'unfaithful':>11} {'mistransl.':>10} {'unjudged':>8} {'median':>7}"  # fmt: skip
     for name, s in rows.items():
         unfaithful = f"{s['unfaithful']}/{s['judged']}" if s["judged"] else "–"
+        mistranslated = f"{s['mistranslated']}/{s['translations']}" if s["translations"] else "–"
         yield (f"{name:<22} {s['passed']:>4}/{s['total']:<4} {_pct(s['gold_citation']):>9} "
                f"{_pct(s['refusal_accuracy']):>8} {_pct(s['verbatim']):>8} {unfaithful:>11} "
-               f"{s['unjudged']:>8} {s['median_s']:>6}s")  # fmt: skip
+               f"{mistranslated:>10} {s['unjudged']:>8} {s['median_s']:>6}s")  # fmt: skip
 
 
 def text_report(results: list[Result]) -> str:

@@ -51,6 +51,7 @@ class Result:
             "rules": self.answer.rules, "hash": answer_hash(self.answer.answer),
             "citations": [c.to_dict() for c in self.answer.citations],
             "verdict": self.verdict.verdict if self.verdict else None, "note": self.case.note,
+            "translation": self.verdict.translation if self.verdict else None,
         }  # fmt: skip
 
 
