@@ -86,8 +86,11 @@ class Answer:
             "answered": self.answered,
             "language": self.language,
             "citations": [c.to_dict() for c in self.citations],
+            "spans": [{"doc_id": s.passage.doc_id, "start": s.start, "end": s.end, "text": s.text}
+                      for s in self.spans],
+            "rules": list(self.rules),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)

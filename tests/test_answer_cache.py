@@ -19,6 +19,8 @@ EXPECTED = {
     "answered": True,
     "language": "de",
     "citations": [{"n": 1, "doc_id": ARTICLE_ID, "quote": LOSSES_SENTENCE, "start": 448, "end": 747}],
+    "spans": [],
+    "rules": [],
 }
 
 

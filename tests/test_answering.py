@@ -25,6 +25,8 @@ def test_answer_cites_the_passage_verbatim(fake_app):
         "answered": True,
         "language": "de",
         "citations": [{"n": 1, "doc_id": ARTICLE_ID, "quote": LOSSES_SENTENCE, "start": 448, "end": 747}],
+        "spans": [],  # written, not copied
+        "rules": [],
         "timings_ms": None,
     }
     assert set(answer.timings_ms) == {"retrieve", "generate", "total"}

@@ -31,7 +31,7 @@ def test_ask_json(with_fake_app):
     result = invoke("ask", "Wie viele Verluste, darunter Tote, erlitt Nordkorea an den Fronten?", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["question", "answer", "answered", "language", "citations", "timings_ms"]
+    assert list(data) == ["question", "answer", "answered", "language", "citations", "spans", "rules", "timings_ms"]
     assert (data["answer"], data["answered"], data["language"]) == ("Es gab 600 Tote [1].", True, "de")
     assert [(c["n"], c["doc_id"], c["start"], c["end"]) for c in data["citations"]] == [(1, ARTICLE_ID, 448, 747)]
     assert set(data["timings_ms"]) == {"retrieve", "generate", "total"}

@@ -52,6 +52,10 @@ def test_a_copied_figure_is_shown_with_its_clause(app):
     answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
     assert answer.answer == "The library holds about 38,000 books [1]."
     assert [LIBRARY_TEXT[s.start : s.end] for s in answer.spans] == ["The library holds about 38,000 books"]
+    [span] = answer.to_dict()["spans"]  # as `articlebot ask --json` shows it
+    assert span == {"doc_id": LIBRARY_ID, "start": span["start"], "end": span["start"] + 36,
+                    "text": "The library holds about 38,000 books"}  # fmt: skip
+    assert LIBRARY_TEXT[span["start"] : span["end"]] == span["text"]
     assert answer.rules == ["latest_count", "figure_with_its_clause"]
 
 
