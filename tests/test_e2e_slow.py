@@ -39,7 +39,7 @@ def test_embeddinggemma_finds_the_sentence(smol_app):
 def test_smollm_plumbing_gives_a_checked_answer(smol_app):
     answer = smol_app.answerer.ask("Wie viele nordkoreanische Soldaten wurden getötet?")
     data = answer.to_dict()
-    assert list(data) == ["question", "answer", "answered", "language", "citations", "timings_ms"]
+    assert list(data) == ["question", "answer", "answered", "language", "citations", "spans", "rules", "timings_ms"]
     assert data["language"] == "de"
     assert answer.generation is not None and answer.generation.completion_tokens > 0
     assert all(TEXT[c["start"] : c["end"]] == c["quote"] for c in data["citations"])

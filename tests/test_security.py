@@ -110,7 +110,8 @@ def test_cli_ask_never_shows_a_traceback(monkeypatch, fake_app, text):
     assert result.exit_code in (0, 2), result.output
     assert "Traceback" not in result.output
     data = json.loads(result.stdout)
-    assert set(data) in ({"error"}, {"question", "answer", "answered", "language", "citations", "timings_ms"})
+    assert set(data) in ({"error"}, {"question", "answer", "answered", "language", "citations", "spans", "rules",
+                         "timings_ms"})
     if "error" in data:
         assert data["error"].startswith(("the question is empty", "the question is"))
 
