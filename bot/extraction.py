@@ -126,12 +126,16 @@ def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
         if found is None:
             continue
         start, end = found
-        text = document_text(passage)[start:end]
-        if any(s.start <= start and end <= s.end for s in out):
-            continue  # already said
-        out = [s for s in out if not (start <= s.start and s.end <= end)]
-        out.append(Span(passage, start, end, text))
+        out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
     return out
+
+
+def with_span(spans_: list[Span], span: Span) -> list[Span]:
+    """`spans_` and `span`, without repeats: a span inside one already there is left out
+    (already said), and the spans inside it give way to it."""
+    if any(s.start <= span.start and span.end <= s.end for s in spans_):
+        return spans_
+    return [s for s in spans_ if not (span.start <= s.start and s.end <= span.end)] + [span]
 
 
 # Where a clause ends: a comma, semicolon or colon before a space ("2,700" and "6:30" are

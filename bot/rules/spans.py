@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import Span, clause_of, is_bare_figure
+from bot.extraction import Span, clause_of, is_bare_figure, with_span
 from bot.request import Request
 from bot.rules.base import Rule
 
@@ -26,9 +26,7 @@ def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
     for span in found:
         if is_bare_figure(span.text):
             span = clause_of(span, request.view.document(span.passage.doc_id).text)
-        if not any(s.start <= span.start and span.end <= s.end for s in out):
-            out = [s for s in out if not (span.start <= s.start and s.end <= span.end)]
-            out.append(span)
+        out = with_span(out, span)  # two figures of one clause become one span
     if out != found:
         log.info("copied figures shown with their clauses: %s", [s.text for s in out])
     return out
