@@ -56,15 +56,12 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
-from bot.citations import append_markers
 from bot.request import Request
 from bot.results import Answer
 from bot.sentences import Sentence, document_sentences, leans_on_earlier
-from bot.translation import with_translation
 from retrieval.search import Passage, Snapshot
 
 CACHE_SIZE = 64
@@ -280,15 +277,12 @@ class SummaryCache:
 
 
 def summary_answer(request: Request, passages: list[Passage], writer) -> Answer:
-    """The summary of `passages`: each sentence (translated when needed) with its marker.
+    """The summary of `passages`: each sentence with its marker (and a labelled translation).
     A sentence of a hard-wrapped paragraph is shown on one line; its citation keeps the
     document's own text."""
-    shown = [replace(p, text=" ".join(p.text.split())) for p in passages]
     label = writer.message("translation_label", request.language)
-    texts, translations, generation = writer.translator.passage_texts(
-        shown, request.language, request.language_of, request.on_text, label)
-    body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
-    body = with_translation(body, label, list(enumerate(translations, start=1)), " ")
+    body, generation = writer.translator.passage_text(passages, request.language,
+                                                      request.language_of, request.on_text, label)  # fmt: skip
     return Answer.cited(
         question=request.question, language=request.language, text=body, mode="summary",
         truncated=bool(generation and generation.truncated),

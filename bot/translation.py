@@ -101,50 +101,51 @@ class Translator:
             return text
         return text if self._detect(text) == language else ""
 
-    def passage_texts(self, passages: list[Passage], lang: str, language_of: Callable[[Passage], str | None],
-                      on_text: TextCallback | None, label: str = "",
-                      ) -> tuple[list[str], list[str], Generation | None]:  # fmt: skip
-        """The passages' sentences as shown in a summary or a passage answer, and their
-        machine translations. When the reader's language is not the article's, the
-        sentences stay the article's and the translations (labelled with `label`) follow
-        them; with `Settings.translation = "inline"` the translations replace them and
-        the second list is empty. A translation that loses or invents a figure is not
-        shown. `on_text` sees the text so far: the sentences at once, then the
-        translation as its lines arrive."""
+    def passage_text(self, passages: list[Passage], lang: str, language_of: Callable[[Passage], str | None],
+                     on_text: TextCallback | None, label: str,
+                     ) -> tuple[str, Generation | None]:  # fmt: skip
+        """The passages' sentences as a summary or a passage answer shows them, each with
+        its `[n]` marker (a hard-wrapped sentence on one line). When the reader's language
+        is not the article's, the sentences stay the article's and their translations
+        follow on a line of their own, labelled `label`; with `Settings.translation =
+        "inline"` the translations replace them. A translation that loses or invents a
+        figure is not shown. `on_text` sees the text so far: the sentences at once, then
+        the translation as its lines arrive."""
         texts = [one_line(p.text) for p in passages]
         foreign = [i for i, p in enumerate(passages) if language_of(p) != lang]
         labelled = self.settings.translation == "labelled"
 
-        def body(shown: list[str]) -> str:
-            return " ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1))
+        def text(shown: list[str], translations: list[str]) -> str:
+            body = " ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1))
+            return with_translation(body, label, list(enumerate(translations, start=1)), " ")
 
         def show(shown: list[str], translations: list[str]) -> None:
             if on_text:
-                on_text(with_translation(body(shown), label, list(enumerate(translations, start=1)), " "))
+                on_text(text(shown, translations))
 
         if not foreign:
             show(texts, [])
-            return texts, [], None
+            return text(texts, []), None
         shown = list(texts)
         lines = [""] * len(texts)
         if labelled:
             show(texts, lines)
 
-        def on_line(n: int, text: str) -> None:
+        def on_line(n: int, line: str) -> None:
             if labelled:
-                lines[foreign[n - 1]] = text
+                lines[foreign[n - 1]] = line
                 show(texts, lines)
             else:
-                shown[foreign[n - 1]] = text
+                shown[foreign[n - 1]] = line
                 show(shown, [])
 
         translated, generation = self.translate([texts[i] for i in foreign], lang, on_line)
         translations = [""] * len(texts)
-        for i, text in zip(foreign, translated, strict=True):
-            translations[i] = checked(text, texts[i])
+        for i, line in zip(foreign, translated, strict=True):
+            translations[i] = checked(line, texts[i])
         if labelled:
-            return texts, translations, generation
-        return [t or texts[i] for i, t in enumerate(translations)], [], generation
+            return text(texts, translations), generation
+        return text([t or texts[i] for i, t in enumerate(translations)], []), generation
 
 
 def checked(translation: str, original: str) -> str:

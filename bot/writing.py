@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from bot.citations import (
     Citation,
     QuoteMismatch,
-    append_markers,
     make_citation,
     renumber,
     strip_markers,
@@ -38,7 +37,7 @@ from bot.prompting import PromptLibrary, neutralise, number_passages
 from bot.request import Request
 from bot.results import Answer
 from bot.settings import Settings
-from bot.translation import Translator, with_translation
+from bot.translation import Translator
 from retrieval.search import Passage
 
 log = logging.getLogger(__name__)
@@ -97,10 +96,8 @@ class Writer:
         intro = self.message("quote_intro", request.language)
         label = self.message("translation_label", request.language)
         on_text = (lambda text: request.show(f"{intro} {text}")) if request.on_text else None
-        texts, translations, translation = self.translator.passage_texts(
-            shown, request.language, request.language_of, on_text, label)
-        body = " ".join(append_markers(text, [n]) for n, text in enumerate(texts, start=1))
-        body = with_translation(body, label, list(enumerate(translations, start=1)), " ")
+        body, translation = self.translator.passage_text(shown, request.language,
+                                                          request.language_of, on_text, label)  # fmt: skip
         return Answer.cited(
             question=request.question, language=request.language, text=f"{intro} {body}",
             citations=self.citations(request, range(1, len(shown) + 1), shown),
