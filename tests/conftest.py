@@ -32,9 +32,10 @@ def _isolated_config(monkeypatch, tmp_path):
     """No test reads the developer's articlebot.toml or ARTICLEBOT_* variables.
 
     The scripted LLMs of the unit tests reply in the `write` style's `ANSWER:` lines, and
-    each rule has its unit tests, so that style and every rule are set here (and reaches the processes tests start); the default style,
-    `extract`, is tested in test_extraction.py, test_extractive_answers.py and with Qwen
-    in test_e2e_slow.py, and test_settings.py checks the defaults themselves."""
+    each rule has its unit tests, so that style and every rule are set here (and reach
+    the processes tests start); the default style, `extract`, is tested in
+    test_extraction.py, test_extractive_answers.py and with Qwen in test_e2e_slow.py, and
+    test_settings.py checks the defaults themselves."""
     for key in list(os.environ):
         if key.startswith("ARTICLEBOT_") or key in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE"):
             monkeypatch.delenv(key, raising=False)
