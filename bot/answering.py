@@ -28,7 +28,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.answer_cache import cached
 from bot.errors import InputError
@@ -54,7 +54,10 @@ RANKING_POOL = 4  # candidates re-ranked per question, whatever top_k is
 
 class Answerer:
     def __init__(self, *, settings: Settings, searcher: Searcher, llm: LLM, prompts: PromptLibrary,
-                 detector: LanguageDetector) -> None:  # fmt: skip
+                 detector: LanguageDetector,
+                 similarity: Callable[[str, str], float] | None = None) -> None:  # fmt: skip
+        """`similarity` scores a translation against its original (the embedder's, when
+        it has one; see `bot.translation.Translator.keep`)."""
         self.settings = settings
         self.searcher = searcher
         self.llm = llm
@@ -62,7 +65,8 @@ class Answerer:
         self.detector = detector
         self.rules = RuleSet(RULES, settings.rules)
         self.translator = Translator(settings=settings, llm=llm, prompts=prompts,
-                                     prime=self._ensure_primed, detect=detector.detect)  # fmt: skip
+                                     prime=self._ensure_primed, detect=detector.detect,
+                                     similarity=similarity)  # fmt: skip
         self.writer = Writer(settings=settings, llm=llm, prompts=prompts, detector=detector,
                              translator=self.translator, prime=self._ensure_primed)  # fmt: skip
         self._summaries = SummaryCache()

@@ -169,6 +169,7 @@ class App:
         return Answerer(
             settings=self.settings, searcher=self.searcher, llm=self.llm,
             prompts=self.prompts, detector=self.detector,
+            similarity=getattr(self.embedder, "similarity", None),
         )  # fmt: skip
 
     # -- operations -----------------------------------------------------------------------

@@ -7,7 +7,8 @@ question's language is not the document's, the copied words are the answer, in
 quotation marks, and their machine translation follows on a line of its own, labelled
 (`Settings.translation = "labelled"`); with `"inline"` the translation is the answer
 and, with `show_original`, the copied words follow it in quotation marks. A
-translation that loses or invents a figure is not shown.
+translation that loses or invents a figure, or means too little like the copied words,
+is not shown (`Translator.keep`); a line says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bot.lexicon import QUOTE_MARKS
 from bot.prompting import neutralise, number_passages, one_line
 from bot.request import Request
 from bot.results import Answer
-from bot.translation import checked
 
 
 def extractive_answer(request: Request, writer) -> Answer:
@@ -43,13 +43,15 @@ def extractive_answer(request: Request, writer) -> Answer:
             order.append(span)
     cited = [s.passage for s in order]
     markers = [cited.index(span.passage) + 1 for span in found]
-    shown, translations, translation = _in_language(request, writer, found, markers)
+    shown, translations, withheld, translation = _in_language(request, writer, found, markers)
     body = _sentence([f"{text} [{n}]" for text, n in zip(shown, markers, strict=True)])
     if translations:
         label = writer.message("translation_label", request.language)
         lines = [(n, t) for n, t in zip(markers, translations, strict=True) if t]
         if lines:
             body = f"{body}\n{label} {_sentence([append_markers(t, [n]) for n, t in lines])}"
+        elif withheld:
+            body = f"{body}\n{writer.translator.withheld_note(request.language)}"
     answer = Answer.cited(question=request.question, language=request.language, text=body,
                           citations=writer.citations(request, range(1, len(cited) + 1), cited),
                           truncated=generation.truncated, passages=passages,
@@ -66,14 +68,14 @@ def _sentence(parts: list[str]) -> str:
 
 
 def _in_language(request: Request, writer, found: list[Span], markers: list[int]):
-    """Each span as the reader sees it, and the labelled translations ([] when none is
-    needed): the copied words stay the answer, quoted when their document is in another
+    """Each span as the reader sees it, the labelled translations ([] when none is
+    needed) and whether one was withheld (`Translator.keep`): the copied words stay the answer, quoted when their document is in another
     language, and their translation follows; or, with `translation = "inline"`, the
     translation is the answer."""
     shown = [one_line(s.text) for s in found]
     foreign = [i for i, s in enumerate(found) if request.language_of(s.passage) != request.language]
     if not foreign:
-        return shown, [], None
+        return shown, [], False, None
     quoted = {i: _quoted(shown[i], request.language_of(found[i].passage)) for i in foreign}
     labelled = request.settings.translation == "labelled"
     if labelled:  # the article's words can be read while their translation is written
@@ -82,15 +84,17 @@ def _in_language(request: Request, writer, found: list[Span], markers: list[int]
     translated, generation = writer.translator.translate([one_line(found[i].text) for i in foreign],
                                                           request.language)  # fmt: skip
     translations = [""] * len(found)
+    withheld = False
     for i, text in zip(foreign, translated, strict=True):
-        text = checked(text, one_line(found[i].text))
+        text, held = writer.translator.keep(text, one_line(found[i].text))
+        withheld = withheld or held
         if labelled:
             translations[i] = text
         elif not text:
             shown[i] = quoted[i]
         else:
             shown[i] = f"{text} ({quoted[i]})" if request.settings.show_original else text
-    return shown, translations, generation
+    return shown, translations, withheld, generation
 
 
 def _quoted(text: str, language: str | None) -> str:

@@ -251,6 +251,11 @@ class Settings(BaseSettings):
         "writes them, with a labelled machine translation on a line of its own (labelled), "
         "or replaced by the translation (inline).",
     )
+    translation_min_similarity: float = Field(
+        default=0.88, ge=0.0, le=1.0,
+        description="A labelled machine translation is shown only when the embedder scores "
+        "it at least this similar to the sentence it translates (0 turns the check off).",
+    )
     show_original: bool = Field(
         default=True,
         description="With translation=inline and answer_style=extract, a translated answer "

@@ -107,6 +107,17 @@ class SentenceTransformerEmbedder:
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    def similarity(self, a: str, b: str) -> float:
+        """How alike two texts mean, as the cosine of their vectors under the model's
+        sentence-pair prompt ("STS" for EmbeddingGemma, none for a model without one);
+        across languages too, so a translation can be scored against its original."""
+        model = self.load()
+        prompt = "STS" if "STS" in (getattr(model, "prompts", None) or {}) else None
+        with self._encode_lock:
+            vectors = model.encode([a, b], prompt_name=prompt, normalize_embeddings=True,
+                                   convert_to_numpy=True)  # fmt: skip
+        return float(np.dot(vectors[0], vectors[1]))
+
     def embed_query(self, text: str) -> np.ndarray:
         cached = self._cache.get(text)
         if cached is not None:
@@ -121,3 +132,4 @@ class SentenceTransformerEmbedder:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return vector
+

@@ -175,7 +175,9 @@ def test_summary_translated_inline_replaces_the_key_sentences(fake_app):
 def test_a_translation_that_drops_a_figure_is_not_shown(fake_app):
     fake_app.llm.replies = ["[1] Many soldiers were hurt.\n[2] Something else.\n[3] More."]
     answer = fake_app.answerer.summarize(language="en", focus="4.700 Verluste, darunter 600 Tote")
-    assert answer.answer == f"{LOSSES_SENTENCE[:-1]} [1]."  # the sentence, and no translation
+    # the sentence, no translation, and a line that says why
+    assert answer.answer == (f"{LOSSES_SENTENCE[:-1]} [1].\n(No machine translation: the model's "
+                             "did not keep close enough to the article's words.)")  # fmt: skip
 
 
 def test_a_translation_that_drops_a_figure_keeps_the_original(fake_app):

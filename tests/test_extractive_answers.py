@@ -141,7 +141,8 @@ def test_a_translation_that_changes_a_figure_is_not_shown(app, monkeypatch):
     monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
     app.llm.replies = [copy(DEAD), "[1] 4,000 casualties, including 600 dead"]
     answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
-    assert answer.answer == f"„{DEAD}“ [1]."
+    assert answer.answer == (f"„{DEAD}“ [1].\n(No machine translation: the model's did not keep "
+                             "close enough to the article's words.)")  # fmt: skip
 
 
 def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, chroma_client, toy_embedder):
