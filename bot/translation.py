@@ -121,8 +121,8 @@ class Translator:
                     n = int(match.group(1))
                     if n not in found:
                         found[n] = fix_number_spacing(match.group(2).strip())
-                        if on_line:
-                            on_line(n, found[n])
+                        if on_line:  # a line in another language is never shown either
+                            on_line(n, self._in(language, found[n]))
 
         streamed: list[str] = []
         self._prime()
@@ -159,9 +159,9 @@ class Translator:
         labelled = self.settings.translation == "labelled"
         withheld = [False] * len(texts)
 
-        def text(shown: list[str], translations: list[str]) -> str:
+        def text(shown: list[str], translations: list[str], final: bool = False) -> str:
             body = " ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1))
-            if labelled and any(withheld) and not any(translations):
+            if final and labelled and any(withheld) and not any(translations):
                 return f"{body}\n{self.withheld_note(lang)}"
             return with_translation(body, label, list(enumerate(translations, start=1)), " ")
 
@@ -194,8 +194,8 @@ class Translator:
         for i, line in zip(foreign, translated, strict=True):
             translations[i], withheld[i] = self.keep(line, texts[i])
         if labelled:
-            return text(texts, translations), generation
-        return text([t or texts[i] for i, t in enumerate(translations)], []), generation
+            return text(texts, translations, final=True), generation
+        return text([t or texts[i] for i, t in enumerate(translations)], [], final=True), generation
 
 
 def checked(translation: str, original: str) -> str:

@@ -47,8 +47,10 @@ def test_a_line_in_another_language_than_asked_for_is_no_translation(settings):
     texts = ["La préfète a rejeté ces critiques, assurant que tous les moyens étaient engagés.",
              "Le maire a critiqué la préfète.", "620 personnes"]  # fmt: skip
     # English for German is dropped (the original stands); a short line cannot be told.
-    assert t.translate(texts, "de")[0] == ["", "Der Bürgermeister kritisierte die Präfektin.",
-                                           "620 Personen"]  # fmt: skip
+    streamed: list[tuple[int, str]] = []
+    assert t.translate(texts, "de", lambda n, line: streamed.append((n, line)))[0] == [
+        "", "Der Bürgermeister kritisierte die Präfektin.", "620 Personen"]  # fmt: skip
+    assert streamed == [(1, ""), (2, "Der Bürgermeister kritisierte die Präfektin."), (3, "620 Personen")]
 
 
 # -- which translations are shown (Translator.keep) ---------------------------------------
@@ -99,7 +101,7 @@ def test_a_withheld_line_is_never_streamed_and_the_answer_says_it_was_withheld(s
     text, _ = t.passage_text([passage], "de", lambda p: "fr", seen.append, "Maschinelle Übersetzung:")
     note = "(Keine maschinelle Übersetzung: Die des Modells blieb nicht nah genug am Wortlaut des Artikels.)"
     assert text == f"{FIRE[:-1]} [1].\n{note}"
-    assert not any("Pioniere" in s for s in seen)
+    assert seen == [f"{FIRE[:-1]} [1]."]  # neither the withheld line nor the note while streaming
 
 
 def test_quotes_translated_for_display_keep_only_close_translations(settings):
