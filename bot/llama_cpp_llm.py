@@ -12,7 +12,9 @@ and on disk (`state_dir`), so even the first question after a restart only pays
 for its own tokens. Every answer starts from such a saved state, so it does not
 depend on the question before it.
 
-Library access: public members only (checked against llama-cpp-python 0.3.36).
+Library access: public members only (checked against llama-cpp-python 0.3.36), but
+for one: the sampler chain of the last completion (`Llama._sampler`) is closed when
+the completion ends (`_free_sampler`), else memory grows with every question.
 The states are taken and restored with llama.cpp's C functions
 `llama_state_get_data`/`llama_state_set_data` on `Llama.ctx`, and `input_ids`/
 `n_tokens` set as `Llama.load_state` sets them: `Llama.save_state()`/`load_state()`
@@ -294,6 +296,7 @@ class LlamaCppLLM(StreamingLLM):
                     yield choice.get("text") or ""
                 usage["completion_tokens"] = count
             finally:
+                _free_sampler(self._llama)
                 self.in_use -= 1
 
     # -- measuring ----------------------------------------------------------------------
@@ -313,7 +316,25 @@ class LlamaCppLLM(StreamingLLM):
             llama.create_completion(prompt=tokens, max_tokens=max_tokens, temperature=0.0,
                                     top_k=1, repeat_penalty=1.0,
                                     stop=list(stop) + template_stops)  # fmt: skip
-            return time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            _free_sampler(llama)
+            return elapsed
+
+
+def _free_sampler(llama) -> None:
+    """Frees the sampler chain llama-cpp-python made for the completion just done.
+
+    It makes a new chain for every completion and keeps the last one in `_sampler`; a
+    replaced chain's C memory is freed only when Python's cycle collector reaches its
+    wrapper (the wrapper refers to itself through its ExitStack), which in a process
+    holding torch's millions of objects happens rarely. That was the growth of a
+    long-running bot: 200 MB over a 1,000-question soak with Qwen (255 KB a question).
+    Closed at once, memory stays flat (SmolLM2, 300 completions: 212.0 MB throughout,
+    against 40 KB a completion without). The next completion makes its own chain."""
+    sampler = getattr(llama, "_sampler", None)
+    if sampler is not None:
+        sampler.close()
+        llama._sampler = None
 
 
 def _token_text(llama, token: int) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import App
 from bot.evaluation import gold_spans, load_cases, score
+from bot.llm import Message
 from bot.settings import Settings
 from tests.conftest import ARTICLE, ARTICLE_ID, DEV_QUESTIONS, ROOT
 
@@ -213,3 +214,16 @@ def test_a_saved_prefix_state_is_reused_and_a_corrupt_one_is_replaced(real_setti
     third.prime(prefix)  # the corrupt file is dropped and the prefix evaluated anew
     assert third.generate(question, max_tokens=12).text == fresh
     assert saved.read_bytes() != b"not a llama.cpp state"
+
+
+def test_each_completions_sampler_is_freed_when_it_ends(smol_app):
+    """llama-cpp-python makes a sampler chain per completion, and a replaced one was
+    freed only when the cycle collector got to it: memory grew with every question."""
+    llm = smol_app.llm
+    during = []
+    generation = llm.generate([Message("user", "Say hello.")], max_tokens=4,
+                              on_text=lambda _: during.append(llm._llama._sampler))  # fmt: skip
+    assert generation.completion_tokens > 0
+    chain = during[0]
+    assert all(s is chain for s in during)  # one chain served the whole completion …
+    assert chain.sampler is None and llm._llama._sampler is None  # … and is freed now
