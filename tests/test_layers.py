@@ -39,14 +39,20 @@ def test_lower_layers_never_import_upper_ones(package, allowed):
     assert offending == set()
 
 
-def test_private_members_of_libraries_are_read_in_one_place_only():
-    """`x._name` where x is not `self`/`cls` reaches into another object's internals; the one
-    place allowed is chromadb's system cache (no public API; see its comment)."""
+ALLOWED_PRIVATE = {"forget_chroma_system", "_free_sampler", "_drop_tokenizer_copies"}
+
+
+def test_private_members_of_libraries_are_read_in_these_places_only():
+    """`x._name` where x is not `self`/`cls` reaches into another object's internals. The
+    places allowed, each a function of its own because no public API does it (see their
+    docstrings): chromadb's system cache, llama-cpp-python's sampler chain of the last
+    completion (freed when it ends), and the Python copies of a transformers tokenizer's
+    vocabulary (dropped once it is built)."""
     found = []
     for path in sorted(p for top in PACKAGES + ("scripts",) for p in (ROOT / top).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         allowed = [range(f.lineno, f.end_lineno + 1) for f in ast.walk(tree)
-                   if isinstance(f, ast.FunctionDef) and f.name == "forget_chroma_system"]
+                   if isinstance(f, ast.FunctionDef) and f.name in ALLOWED_PRIVATE]
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
                     and not node.attr.startswith("__")

@@ -118,7 +118,8 @@ class Responder:
 
 class TranslationFailed(ArticlebotError):
     def __init__(self) -> None:
-        super().__init__("the model returned no translation", key="translation_failed")
+        super().__init__("no translation was kept (empty, or withheld by the translation check)",
+                         key="translation_failed")
 
 
 class TranslateView(discord.ui.View):
