@@ -69,9 +69,9 @@ def _sentence(parts: list[str]) -> str:
 
 def _in_language(request: Request, writer, found: list[Span], markers: list[int]):
     """Each span as the reader sees it, the labelled translations ([] when none is
-    needed) and whether one was withheld (`Translator.keep`): the copied words stay the answer, quoted when their document is in another
-    language, and their translation follows; or, with `translation = "inline"`, the
-    translation is the answer."""
+    needed) and whether one was withheld (`Translator.keep`): the copied words stay the
+    answer, quoted when their document is in another language, and their translation
+    follows; or, with `translation = "inline"`, the translation is the answer."""
     shown = [one_line(s.text) for s in found]
     foreign = [i for i, s in enumerate(found) if request.language_of(s.passage) != request.language]
     if not foreign:
