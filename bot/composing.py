@@ -33,7 +33,9 @@ def extractive_answer(request: Request, writer) -> Answer:
     )  # fmt: skip
     request.messages = messages
     generation = writer.generate(request, messages, name="extract")
-    found = spans(generation.text, passages, lambda p: request.view.document(p.doc_id).text)
+    request.missed = []  # this reply's lines that no passage holds verbatim
+    found = spans(generation.text, passages, lambda p: request.view.document(p.doc_id).text,
+                  missed=request.missed)  # fmt: skip
     found = request.copied(request, found)
     if not found:
         return writer.decline(request, "not_found", generation)

@@ -5,7 +5,10 @@ answer (`[2] copied words`), or `NONE`. Each line is then located in its passage
 copy counts only when it is the passage's own text (compared with spacing, quotation
 marks and letter case normalised, but never with words changed), and it becomes a
 `Span`, the document's text between two offsets. What the model wrote but the passage
-does not say is dropped; an answer is made only of spans.
+does not say is dropped; an answer is made only of spans. A line that a passage holds
+with a word changed (the model slipped a word of the question's language into its copy)
+can be aligned to the passage's own words (`align`, the `align_changed_copy` rule); the
+span is still the document's text, never the model's.
 
 What this module does not do: decide the question's route, or render the answer
 sentence (see `bot.writing`).
@@ -110,23 +113,133 @@ def locate(words: str, passage: Passage) -> tuple[int, int] | None:
     return None
 
 
-def spans(reply: str, passages: list[Passage], document_text) -> list[Span]:
+def spans(reply: str, passages: list[Passage], document_text,
+          missed: list[tuple[int, str]] | None = None) -> list[Span]:  # fmt: skip
     """The located spans of the reply, in its order, without repeats. `document_text(p)`
-    gives the text of `p`'s document."""
+    gives the text of `p`'s document. The lines no passage holds go to `missed`, when
+    given, as `(n, words)`."""
     out: list[Span] = []
     for n, words in parse(reply):
-        if n == ANY_PASSAGE:
-            candidates = passages  # best ranked first
-        elif 1 <= n <= len(passages):
-            candidates = [passages[n - 1]]
-        else:
-            continue
-        located = ((p, locate(words, p)) for p in candidates)
-        passage, found = next(((p, f) for p, f in located if f is not None), (None, None))
+        passage, found = _first_found(locate, n, words, passages)
         if found is None:
+            if missed is not None and (n == ANY_PASSAGE or 1 <= n <= len(passages)):
+                missed.append((n, words))
             continue
         start, end = found
         out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
+    return out
+
+
+def _first_found(find, n: int, words: str, passages: list[Passage]):
+    """`(passage, offsets)` of the first passage `find` locates `words` in: passage `n`,
+    or any (best ranked first) for `ANY_PASSAGE`; `(None, None)` when none does."""
+    if n == ANY_PASSAGE:
+        candidates = passages
+    elif 1 <= n <= len(passages):
+        candidates = [passages[n - 1]]
+    else:
+        return None, None
+    located = ((p, find(words, p)) for p in candidates)
+    return next(((p, f) for p, f in located if f is not None), (None, None))
+
+
+# -- copies with a changed word -----------------------------------------------------------
+
+# A word, a figure with its separators ("2,700", "4.700", "6:30") or a hyphenated name.
+_TOKEN = re.compile(r"[^\W_]+(?:[.,:'’\-][^\W_]+)*")
+MIN_ALIGNED_WORDS = 2  # a one-word copy is found exactly or not at all
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """`(folded word, start, end)` for each word of `text` (offsets into `text` itself)."""
+    return [(unicodedata.normalize("NFC", m.group()).translate(_QUOTES).lower(), m.start(), m.end())
+            for m in _TOKEN.finditer(text)]  # fmt: skip
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def align(words: str, passage: Passage) -> tuple[int, int] | None:
+    """Document offsets of the words of `passage` that `words` copies with some words
+    changed, or None. The 1.5B model often copies a passage in another language than
+    the question's and slips in a word of the question's ("Grissom, White and Chaffee"
+    for "Grissom, White und Chaffee", "not monophyletisch" for "nicht monophyletisch").
+    The copy is aligned word by word with the passage (a word changed, left out or
+    added costs one); it is taken when at most one word in three differs (one in a
+    two-word copy) and a word of at least four letters matches. A figure must match
+    exactly: one changed, added or left out never aligns. What is returned is the
+    passage's own words; the model's changed words are never shown."""
+    mine = [w for w, _, _ in _tokens(words)]
+    theirs = _tokens(passage.text)
+    k, n = len(mine), len(theirs)
+    if k < MIN_ALIGNED_WORDS or not n:
+        return None
+    budget = max(1, k // 3)
+    inf = k + n + 1
+    # best[i][j]: (cost, words added, -exact matches, window start) of mine[:i] aligned
+    # with the passage words ending before j, the window starting anywhere.
+    best = [[(0, 0, 0, j) for j in range(n + 1)]] + [[(inf, 0, 0, 0)] * (n + 1) for _ in range(k)]
+    for i in range(1, k + 1):
+        word = mine[i - 1]
+        for j in range(n + 1):
+            options = []
+            if not _has_digit(word):  # a word the passage does not have
+                cost, added, exact, start = best[i - 1][j]
+                options.append((cost + 1, added + 1, exact, start))
+            if j:
+                theirs_word = theirs[j - 1][0]
+                cost, added, exact, start = best[i - 1][j - 1]
+                if word == theirs_word:
+                    options.append((cost, added, exact - 1, start))
+                elif not (_has_digit(word) or _has_digit(theirs_word)):  # a word changed
+                    options.append((cost + 1, added, exact, start))
+                if not _has_digit(theirs_word):  # a passage word left out
+                    cost, added, exact, start = best[i][j - 1]
+                    options.append((cost + 1, added, exact, start))
+            if options:
+                best[i][j] = min(options)
+    chosen = None
+    for j in range(1, n + 1):
+        cost, added, _, start = best[k][j]
+        if cost > budget or start >= j:
+            continue
+        window = [w for w, _, _ in theirs[start:j]]
+        if not any(w in mine and (len(w) >= 4 or _has_digit(w)) for w in window):
+            continue
+        key = (cost, added, j - start)
+        if chosen is None or key < chosen[0]:
+            chosen = (key, start, j)
+    if chosen is None:
+        return None
+    _, first, last = chosen
+    start, end = theirs[first][1], theirs[last - 1][2]
+    return passage.start + start, passage.start + _closed(passage.text, start, end)
+
+
+_PAIRS = {"(": ")", "[": "]", "„": "“", "«": "»", "“": "”"}
+
+
+def _closed(text: str, start: int, end: int) -> int:
+    """`end`, moved past the closing bracket or quotation mark that follows it when the
+    words `text[start:end]` open one they do not close ("(John Barrowman" + ")")."""
+    inside = text[start:end]
+    for opening, closing in _PAIRS.items():
+        if inside.count(opening) > inside.count(closing) and text[end:end + 1] == closing:
+            return end + 1
+    return end
+
+
+def aligned_spans(missed: list[tuple[int, str]], passages: list[Passage],
+                  document_text) -> list[Span]:  # fmt: skip
+    """Spans for copies no passage holds verbatim but one holds with a word changed
+    (`align`), in the order of `missed`."""
+    out: list[Span] = []
+    for n, words in missed:
+        passage, found = _first_found(align, n, words, passages)
+        if found is not None:
+            start, end = found
+            out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
     return out
 
 

@@ -52,6 +52,7 @@ class Request:
     acted: list[str] = field(default_factory=list)  # rules that acted before the answer
     withheld: Callable[[Passage], bool] = lambda _passage: False  # never shown to the model
     copied: Callable[[Request, list], list] = lambda _request, spans: spans  # the `spans` rules
+    missed: list[tuple[int, str]] = field(default_factory=list)  # copies no passage holds verbatim
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def top(self, k: int, margin: float) -> list[Passage]:

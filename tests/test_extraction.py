@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.extraction import Span, clause_of, is_bare_figure, locate, parse, spans
+from bot.extraction import Span, align, aligned_spans, clause_of, is_bare_figure, locate, parse, spans
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -127,3 +127,59 @@ def test_a_span_widens_to_the_clause_of_its_sentence(words, text, clause):
     document = " " * 100 + text
     widened = clause_of(span_of(words, text), document)
     assert widened.text == clause == document[widened.start : widened.end]
+
+
+APOLLO = "Die Besatzung, Grissom, White und Chaffee, nannte ihren Flug selbst Apollo 1."
+CTENO = "Neuere Belege deuten darauf hin, dass „Cydippida“ nicht monophyletisch sind."
+WHO = "Begleiter waren Mickey Smith (Noel Clarke) und Jack Harkness (John Barrowman)."
+HAMEAUX = "Quatre hameaux ont été entièrement évacués : Les Combes, Fontsèche, le Mas-Rouge et Pradelles."
+STORM = "The storm killed 12 people and injured 45 others, officials said on Monday."
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "found"),
+    [
+        # a word of the question's language slipped into a copy: the passage's words
+        ("Grissom, White and Chaffee", APOLLO, "Grissom, White und Chaffee"),
+        ("not monophyletisch", CTENO, "nicht monophyletisch"),  # the negation kept
+        ("Mickey Smith (Noel Clarke) and Jack Harkness (John Barrowman)", WHO,
+         "Mickey Smith (Noel Clarke) und Jack Harkness (John Barrowman)"),  # the bracket closed
+        ("Les Combes, Fontsèche, le Mas-Rouge and Pradelles", HAMEAUX,
+         "Les Combes, Fontsèche, le Mas-Rouge et Pradelles"),
+        ("killed 12 persons", STORM, "killed 12 people"),
+        # a changed word is the passage's word in its place (not one left out)
+        ("the hameaux ont été entièrement évacués", HAMEAUX, "Quatre hameaux ont été entièrement évacués"),
+        # a figure is never changed, added or left out
+        ("killed 45 people", STORM, None),
+        ("injured 12 others", STORM, None),
+        ("killed 45 people and injured others", STORM, None),
+        # a word added
+        ("killed people and injured 45 others", STORM, "people and injured 45 others"),
+        ("in the first month of 1754", "Im Jahr 1754 begannen die Briten mit dem Bau.", None),
+        # too much changed: one word in three at most, one in a two-word copy
+        ("Grissom and Chaffee", APOLLO, None),
+        ("the storm killed many and injured others", STORM, None),
+        # too little the same: a short word matching is not enough
+        ("und the", APOLLO, None),
+        ("Chaffee", APOLLO, None),  # one word: found exactly (locate) or not at all
+    ],
+)
+def test_align_finds_a_copy_with_a_word_changed_as_the_passages_own_words(words, text, found):
+    where = align(words, passage(text))
+    document = " " * 100 + text
+    assert (document[where[0] : where[1]] if where else None) == found
+
+
+def test_missed_lines_are_kept_and_aligned_in_order():
+    apollo, who = passage(APOLLO, 0), passage(WHO, len(APOLLO) + 1)
+    document = f"{APOLLO} {WHO}"
+    missed: list[tuple[int, str]] = []
+    reply = ("[2] Mickey Smith (Noel Clarke)\n[1] Grissom, White and Chaffee\n[3] und the\n"
+             "[2] Jack Harkness and the Doctor")  # fmt: skip
+    found = spans(reply, [apollo, who], lambda p: document, missed=missed)
+    assert [s.text for s in found] == ["Mickey Smith (Noel Clarke)"]
+    # [3]: there is no passage 3
+    assert missed == [(1, "Grissom, White and Chaffee"), (2, "Jack Harkness and the Doctor")]
+    aligned = aligned_spans(missed, [apollo, who], lambda p: document)
+    assert [(s.passage, s.text, document[s.start : s.end]) for s in aligned] == [
+        (apollo, "Grissom, White und Chaffee", "Grissom, White und Chaffee")]

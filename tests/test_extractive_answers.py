@@ -155,3 +155,45 @@ def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, ch
     answer = application.answerer.ask("Did the council promise a plan for the sea wall?")
     assert (answer.answered, answer.answer) == (True, "The council promised a plan for the sea wall [1].")
     assert answer.rules == []
+
+
+TECH = ("Flugabwehrraketen, elektronische Kriegsführung, Drohnen und Technologie für den Start "
+        "von Spionagesatelliten")
+TECH_EN = "Anti-aircraft missiles, electronic warfare, drones and technology for launching spy satellites"
+BRANCH = "about 38,000 books, twice as many as the old branch on Mill Street"
+COMPARED = "How many books does the library hold compared with the old branch?"
+
+
+def copy_changed(phrase: str, old: str, new: str):
+    """A scripted reply that copies `phrase` with `old` written as `new`."""
+    return lambda messages: copy(phrase)(messages).replace(old, new)
+
+
+def test_a_copy_with_a_word_of_the_questions_language_is_the_passages_words(app):
+    # Asked in English, the model copies the German list but writes "and" for "und":
+    # the answer is the article's words, and the quote their sentence.
+    app.llm.replies = [copy_changed(TECH, " und ", " and "), f"[1] {TECH_EN}"]
+    # (the toy embedder matches shared words only, hence the German names)
+    answer = app.answerer.ask("Which Technologie did Russland supply to Nordkorea?", doc_ids=[ARTICLE_ID])
+    [span] = answer.spans
+    assert KURSK[span.start : span.end] == span.text == TECH
+    assert answer.answer == f"„{TECH}“ [1].\nMachine translation: {TECH_EN} [1]."
+    assert answer.rules == ["align_changed_copy"]
+
+
+def test_an_english_copy_with_a_changed_word_on_an_english_article(app):
+    app.llm.replies = [copy_changed(BRANCH, " on ", " in ")]
+    answer = app.answerer.ask(COMPARED, doc_ids=[LIBRARY_ID])
+    assert answer.answer == "About 38,000 books, twice as many as the old branch on Mill Street [1]."
+    assert answer.rules == ["latest_count", "align_changed_copy"]
+
+
+def test_without_the_align_rule_a_copy_with_a_changed_word_is_declined(settings, chroma_client,
+                                                                         toy_embedder):  # fmt: skip
+    rules = [r for r in settings.rules if r != "align_changed_copy"]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([LIBRARY])
+    application.llm.replies = [copy_changed(BRANCH, " on ", " in ")]
+    answer = application.answerer.ask(COMPARED)
+    assert (answer.answered, answer.reason) == (False, "not_found")

@@ -1,5 +1,15 @@
 """Rules about the words the model copied (extract style), before the answer is written.
 
+- `align_changed_copy`: a line the model copied with a word changed, added or left out
+  (most often a word of the question's language slipped into a copy of a passage in
+  another: "Grissom, White and Chaffee" for "Grissom, White und Chaffee", "not
+  monophyletisch" for "nicht monophyletisch") is found in its passage by aligning it
+  word by word (`bot.extraction.align`: at most one word in three differs, a word of four
+  letters matches, figures match exactly), and the passage's own words become the span.
+  Without it such a copy is dropped and the question declined, though the model found
+  the answer. The answer shows the document's words, so it cannot say what the passage
+  does not; what it costs is a span that answers less well than the model's copy meant
+  ("sie die Tore" for "verriegelte die Tore").
 - `figure_with_its_clause`: a copied figure with too few words to say what it counts
   ("4.700", "300 nordkoreanische Soldaten", "1998") is shown with the clause of its
   sentence that holds it ("dass Nordkorea … 4.700 Verluste", "schätzungsweise 300
@@ -14,11 +24,24 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import Span, clause_of, is_bare_figure, with_span
+from bot.extraction import Span, aligned_spans, clause_of, is_bare_figure, with_span
 from bot.request import Request
 from bot.rules.base import Rule
 
 log = logging.getLogger(__name__)
+
+
+def align_changed_copy(request: Request, found: list[Span]) -> list[Span]:
+    if not request.missed:
+        return found
+    aligned = aligned_spans(request.missed, request.passages,
+                            lambda p: request.view.document(p.doc_id).text)  # fmt: skip
+    out = found
+    for span in aligned:
+        out = with_span(out, span)
+    if out != found:
+        log.info("copies aligned with their passages: %s", [s.text for s in aligned])
+    return out
 
 
 def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
@@ -33,6 +56,8 @@ def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
 
 
 SPAN_RULES = (
+    Rule("align_changed_copy", "spans", align_changed_copy,
+         "a copy with a word changed is aligned with its passage's own words"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
          "a copied figure without what it counts is shown with its clause"),
 )  # fmt: skip
