@@ -171,11 +171,15 @@ def align(words: str, passage: Passage) -> tuple[int, int] | None:
     exactly: one changed, added or left out never aligns. What is returned is the
     passage's own words; the model's changed words are never shown."""
     mine = [w for w, _, _ in _tokens(words)]
+    mine_set = set(mine)
     theirs = _tokens(passage.text)
     k, n = len(mine), len(theirs)
     if k < MIN_ALIGNED_WORDS or not n:
         return None
     budget = max(1, k // 3)
+    present = {w for w, _, _ in theirs}
+    if sum(w not in present for w in mine) > budget:
+        return None  # each word the passage lacks costs one wherever the copy is aligned
     inf = k + n + 1
     # best[i][j]: (cost, words added, -exact matches, window start) of mine[:i] aligned
     # with the passage words ending before j, the window starting anywhere.
@@ -205,7 +209,7 @@ def align(words: str, passage: Passage) -> tuple[int, int] | None:
         if cost > budget or start >= j:
             continue
         window = [w for w, _, _ in theirs[start:j]]
-        if not any(w in mine and (len(w) >= 4 or _has_digit(w)) for w in window):
+        if not any(w in mine_set and (len(w) >= 4 or _has_digit(w)) for w in window):
             continue
         key = (cost, added, j - start)
         if chosen is None or key < chosen[0]:
