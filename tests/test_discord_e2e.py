@@ -15,6 +15,7 @@ own, and SIGTERM ends the shared one last. The article is ingested once, by
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -44,6 +45,7 @@ CREMATION = TEXT[887:1065]  # the sentence EmbeddingGemma ranks first for QUOTE_
 
 STREAM_INTERVAL_S = 1.0
 ACK_LIMIT_S = 3.0  # Discord's deadline for the first response to an interaction
+HUMAN_DELAY_S = 0.5  # from seeing a button to clicking it
 QUOTE_LIMIT_S = 1.0
 ANSWER_TIMEOUT_S = 300.0  # generous: SmolLM2 answers in about a second on an idle machine
 QWEN_TIMEOUT_S = 900.0  # Qwen: about 3 s on an idle machine, minutes on a busy one
@@ -617,7 +619,13 @@ async def test_qwen_answers_with_the_right_figures_and_translates_its_quotes(
             assert "10.000 bis 12.000 Soldaten" in "".join(quotes(message).values())
 
             [button] = message["components"][0]["components"]
+            # A person clicks a button some time after it is shown. discord.py registers
+            # the button's view when the edit's response reaches it, a moment after this
+            # server recorded the edit; a click in between is ignored (Discord would say
+            # "This interaction failed"), so the test waits as a person would.
+            await asyncio.sleep(HUMAN_DELAY_S)
             pressed = await other.click_button(message["id"], button["custom_id"])
+            await pressed.wait_acknowledged(timeout=ACK_LIMIT_S + 2)
             translated = await finished(pressed, process, timeout=QWEN_TIMEOUT_S)
             [embed] = translated.json["embeds"]
             text = " ".join(f["value"] for f in embed["fields"])
