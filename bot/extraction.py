@@ -3,7 +3,7 @@
 The model is asked for the words of a passage that answer the question, one line per
 answer (`[2] copied words`), or `NONE`. Each line is then located in its passage: a
 copy counts only when it is the passage's own text (compared with spacing, quotation
-marks and letter case normalised, but never with words changed), and it becomes a
+marks, letter case and a figure's separators normalised, but never with words changed), and it becomes a
 `Span`, the document's text between two offsets. What the model wrote but the passage
 does not say is dropped; an answer is made only of spans. A line that a passage holds
 with a word changed (the model slipped a word of the question's language into its copy)
@@ -67,8 +67,8 @@ def parse(reply: str) -> list[tuple[int, str]]:
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
-    """`text` compared loosely (quotes unified, spaces collapsed, lower case), with the
-    index in `text` of each character kept."""
+    """`text` compared loosely (quotes unified, spaces collapsed, lower case, a comma
+    between digits read as a point), with the index in `text` of each character kept."""
     chars, where = [], []
     previous_space = True
     for i, ch in enumerate(unicodedata.normalize("NFC", text)):
@@ -80,6 +80,11 @@ def _folded(text: str) -> tuple[str, list[int]]:
         chars.append(ch)
         where.append(i)
         previous_space = ch == " "
+    # A figure's separator may be the other one ("19.3%" copied for "19,3%", "4,700" for
+    # "4.700"): the span is still the passage's own figure.
+    for k in range(1, len(chars) - 1):
+        if chars[k] == "," and chars[k - 1].isdigit() and chars[k + 1].isdigit():
+            chars[k] = "."
     return "".join(chars), where
 
 

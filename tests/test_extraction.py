@@ -47,6 +47,12 @@ def test_parse(reply, parsed):
         ("60", KURSK, None),  # not inside another figure
         ("Verlust", KURSK, None),  # nor inside another word
         ("8 incidents", "Of 28 incidents, 8 incidents were serious.", "8 incidents"),
+        # a figure copied with the other separator is the passage's figure
+        ("19.3%", "und 30.547 (19,3%) waren weibliche Single-Haushalte", "19,3%"),
+        ("4,700 Verluste", KURSK, "4.700 Verluste"),
+        ("the organisers spoke of 5.000", MARCH, "the organisers spoke of 5,000"),
+        ("19.4%", "und 30.547 (19,3%) waren weibliche Single-Haushalte", None),
+        ("5 000", MARCH, None),  # a space is no separator of the passage's
     ],
 )
 def test_locate_finds_only_the_passages_own_words(words, text, found):
