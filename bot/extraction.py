@@ -266,6 +266,10 @@ _CLAUSE_END = re.compile(r"[,;:](?=\s)|[()]|\s[–—-]\s")
 BARE_WORDS = 3  # a figure with at most this many other words does not say what it counts
 
 
+def _clause_end(text: str, at: int) -> int:
+    return next((m.start() for m in _CLAUSE_END.finditer(text, at)), len(text))
+
+
 def is_bare_figure(text: str) -> bool:
     """Whether `text` is a figure with too few words to say what it counts: "4.700",
     "300 nordkoreanische Soldaten", "about 2,000" (not "4.700 Verluste, darunter 600 Tote")."""
@@ -278,12 +282,19 @@ def is_bare_figure(text: str) -> bool:
 
 def clause_of(span: Span, document_text: str) -> Span:
     """`span` widened to the clause of its sentence that holds it: from the last clause
-    boundary before it to the first after it (the passage's own bounds at most)."""
+    boundary before it to the first after it (the passage's own bounds at most). When
+    the clause after a comma holds a figure too, it is taken with it: it breaks the figure
+    down or sets another against it ("4.700 Verluste, darunter 600 Tote"; "2,000
+    marchers, while the organisers spoke of 5,000")."""
     passage = span.passage
     text = passage.text
     begin, end = span.start - passage.start, span.end - passage.start
     left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, begin)), default=0)
-    right = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    right = _clause_end(text, end)
+    if text.startswith(",", right):
+        following = _clause_end(text, right + 1)
+        if NUMBER.search(text, right + 1, following):
+            right = following
     while left < begin and text[left].isspace():
         left += 1
     while right > end and (text[right - 1].isspace() or text[right - 1] in ".!?…"):

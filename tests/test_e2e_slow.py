@@ -125,7 +125,7 @@ def qwen_extract_app(real_embedder, tmp_path_factory):
 
 
 # Dev questions this style answers (and faithfully: see tests/data/faithfulness.jsonl).
-EXTRACT_CASES = ["D02", "D06", "D07", "D09", "D13", "D15", "D16"]
+EXTRACT_CASES = ["D01", "D02", "D06", "D07", "D09", "D13", "D15", "D16"]
 
 
 @pytest.mark.parametrize("case_id", EXTRACT_CASES)

@@ -89,6 +89,8 @@ def test_a_line_without_a_marker_is_taken_from_the_first_passage_that_holds_it()
 JANUARY = "Im Januar wurden schätzungsweise 300 nordkoreanische Soldaten getötet und 2.700 verletzt."
 FIRE = "Selon les pompiers, l’incendie a détruit 1 200 hectares de forêt, soit trois fois plus qu’en 2022."
 TRAIN = "The line, which cost 690 million euros (about 300 million more than planned), opened in 2024."
+STORM = "The storm killed 12 people, 45 others were injured, and power was cut for two days."
+LIBRARY = "The library holds about 38,000 books, twice as many as the old branch on Mill Street."
 
 
 def span_of(words: str, text: str, start: int = 100) -> Span:
@@ -121,8 +123,14 @@ def test_a_bare_figure_is_a_figure_with_at_most_three_other_words(text, bare):
     [
         ("300 nordkoreanische Soldaten", JANUARY,
          "Im Januar wurden schätzungsweise 300 nordkoreanische Soldaten getötet und 2.700 verletzt"),
-        ("4.700", KURSK, "Nordkorea habe 4.700 Verluste"),
-        ("1 200 hectares", FIRE, "l’incendie a détruit 1 200 hectares de forêt"),
+        # the clause after a comma that holds a figure too breaks it down or sets
+        # another against it: it is taken with it
+        ("4.700", KURSK, "Nordkorea habe 4.700 Verluste, darunter 600 Tote"),
+        ("1 200 hectares", FIRE, "l’incendie a détruit 1 200 hectares de forêt, soit trois fois plus qu’en 2022"),
+        ("2,000", MARCH, "Police counted about 2,000 marchers on Saturday, while the organisers spoke of 5,000"),
+        ("12 people", STORM, "The storm killed 12 people, 45 others were injured"),
+        ("600 Tote", KURSK, "darunter 600 Tote"),  # not the clause before it
+        ("38,000 books", LIBRARY, "The library holds about 38,000 books"),  # no figure after the comma
         ("2022", FIRE, "soit trois fois plus qu’en 2022"),
         ("300 million", TRAIN, "about 300 million more than planned"),
         ("690 million euros", TRAIN, "which cost 690 million euros"),

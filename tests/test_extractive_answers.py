@@ -60,12 +60,14 @@ def test_a_copied_figure_is_shown_with_its_clause(app):
 
 
 def test_a_copied_figure_of_another_thing_shows_what_it_counts(app):
-    # Asked for the dead, the model copies the losses: the clause says they are losses.
+    # Asked for the dead, the model copies the losses: the clause says they are losses,
+    # and the clause after it, which breaks them down, gives the dead.
     app.llm.replies = [copy("4.700")]
     answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
-    assert answer.answer == "Dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 Verluste [1]."
+    assert answer.answer == ("Dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 "
+                             "Verluste, darunter 600 Tote [1].")  # fmt: skip
     assert KURSK[answer.spans[0].start : answer.spans[0].end] == (
-        "dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 Verluste")
+        "dass Nordkorea an den Fronten zwischen Russland und der Ukraine 4.700 Verluste, darunter 600 Tote")
 
 
 def test_without_the_clause_rule_a_copied_figure_stands_alone(settings, chroma_client, toy_embedder):
