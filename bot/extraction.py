@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.grounding import NONE_REPLY
+from bot.lexicon import OR_WORDS, alternation
 from bot.numbers import NUMBER, fix_number_spacing, numbers
 from retrieval.search import Passage
 
@@ -264,6 +265,25 @@ def with_span(spans_: list[Span], span: Span) -> list[Span]:
 # figures), a bracket, a dash between spaces. Passages are sentences (retrieval.chunking).
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|[()]|\s[–—-]\s")
 BARE_WORDS = 3  # a figure with at most this many other words does not say what it counts
+
+
+_OR = re.compile(rf"\s+(?:{alternation(OR_WORDS)})(?=\s)", re.IGNORECASE)
+
+
+def with_its_alternative(span: Span, document_text: str) -> Span:
+    """`span` taken on to the end of its clause when the passage goes on with "or" right
+    after it ("getötet" → "getötet oder verletzt wurden", "ctDNA" → "ctDNA oder cpDNA"):
+    a copy cut before the alternative says one thing where the passage says either."""
+    passage = span.passage
+    text = passage.text
+    end = span.end - passage.start
+    if not _OR.match(text, end):
+        return span
+    right = _clause_end(text, _OR.match(text, end).end())
+    while right > end and (text[right - 1].isspace() or text[right - 1] in ".!?…"):
+        right -= 1
+    stop = passage.start + right
+    return Span(passage, span.start, stop, document_text[span.start:stop])
 
 
 def _clause_end(text: str, at: int) -> int:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.extraction import Span, align, aligned_spans, clause_of, is_bare_figure, locate, parse, spans
+from bot.extraction import (Span, align, aligned_spans, clause_of, is_bare_figure, locate, parse, spans,
+                            with_its_alternative)
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -197,3 +198,28 @@ def test_missed_lines_are_kept_and_aligned_in_order():
     aligned = aligned_spans(missed, [apollo, who], lambda p: document)
     assert [(s.passage, s.text, document[s.start : s.end]) for s in aligned] == [
         (apollo, "Grissom, White und Chaffee", "Grissom, White und Chaffee")]
+
+
+SOLDIERS = ("Der Geheimdienst erklärte, dass rund 4.700 nordkoreanische Soldaten im Kampf für Russland "
+            "getötet oder verletzt wurden.")  # fmt: skip
+PLASTID = "Chloroplasten haben ihre eigene DNA, oft als ctDNA oder cpDNA abgekürzt (auch Plastom)."
+STORM_OR = "Officials said 12 people were killed or injured, most of them in the harbour."
+FEU_OU = "Les pompiers ne savent pas si le feu a été allumé ou s'il est parti seul, a dit le préfet."
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "taken"),
+    [
+        ("rund 4.700 nordkoreanische Soldaten im Kampf für Russland getötet", SOLDIERS,
+         "rund 4.700 nordkoreanische Soldaten im Kampf für Russland getötet oder verletzt wurden"),
+        ("ctDNA", PLASTID, "ctDNA oder cpDNA abgekürzt"),
+        ("12 people were killed", STORM_OR, "12 people were killed or injured"),
+        ("le feu a été allumé", FEU_OU, "le feu a été allumé ou s'il est parti seul"),
+        ("12 people were killed or injured", STORM_OR, "12 people were killed or injured"),  # whole already
+        ("Officials said 12 people", STORM_OR, "Officials said 12 people"),  # no "or" after it
+    ],
+)
+def test_a_copy_cut_before_or_is_taken_on_to_the_end_of_its_clause(words, text, taken):
+    document = " " * 100 + text
+    span = with_its_alternative(span_of(words, text), document)
+    assert span.text == taken == document[span.start : span.end]

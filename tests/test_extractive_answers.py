@@ -199,3 +199,28 @@ def test_without_the_align_rule_a_copy_with_a_changed_word_is_declined(settings,
     application.llm.replies = [copy_changed(BRANCH, " on ", " in ")]
     answer = application.answerer.ask(COMPARED)
     assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+CUT = "rund 4.700 nordkoreanische Soldaten im Kampf für Russland im Krieg gegen die Ukraine getötet"
+EITHER = CUT + " oder verletzt wurden"
+
+
+def test_a_copy_cut_before_or_says_both_as_the_passage_does(app):
+    # "getötet" alone would say 4,700 were killed; the passage says killed or wounded.
+    app.llm.replies = [copy(CUT)]
+    answer = app.answerer.ask("Wie viele nordkoreanische Soldaten wurden im Kampf für Russland getötet?",
+                              doc_ids=[ARTICLE_ID])  # fmt: skip
+    assert answer.answer == f"{EITHER[0].upper()}{EITHER[1:]} [1]."
+    [span] = answer.spans
+    assert KURSK[span.start : span.end] == EITHER
+    assert answer.rules == ["latest_count", "keep_the_alternative"]
+
+
+def test_without_the_alternative_rule_the_cut_copy_stands(settings, chroma_client, toy_embedder):
+    rules = [r for r in settings.rules if r != "keep_the_alternative"]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([ARTICLE])
+    application.llm.replies = [copy(CUT)]
+    answer = application.answerer.ask("Wie viele nordkoreanische Soldaten wurden im Kampf für Russland getötet?")
+    assert answer.answer == f"{CUT[0].upper()}{CUT[1:]} [1]."

@@ -20,6 +20,8 @@ NUMBER_WORDS = {
 }  # fmt: skip
 # Words between two figures that make them one range: "10.000 bis 12.000".
 RANGE_WORDS = {"de": ("bis",), "en": ("to",), "fr": ("à",), "signs": ("-", "–")}
+# The word that joins an alternative: "getötet oder verletzt", "ctDNA or cpDNA".
+OR_WORDS = {"de": ("oder", r"bzw\."), "en": ("or",), "fr": ("ou",), "es": ("o", "u"), "it": ("o", "oppure")}
 # Units of measured quantities (areas, lengths, weights, currencies), not counted things.
 UNITS = (
     r"(square |sq\.? )?(kilomet(er|re)s?|km[²2]?|miles?|met(er|re)s?|hectares?|acres?)\b",

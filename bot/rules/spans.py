@@ -20,13 +20,17 @@
   that holds a figure too comes with it: it breaks the figure down or sets another
   against it ("4.700 Verluste, darunter 600 Tote"). It costs words: a right bare figure
   is shown with its clause too.
+- `keep_the_alternative`: a copy that stops where its passage goes on with "or"
+  ("rund 4.700 … Soldaten … getötet" of "getötet oder verletzt wurden", "ctDNA" of
+  "ctDNA oder cpDNA") is taken on to the end of that clause: cut there, the answer
+  says one thing where the passage says either (4,700 killed, for killed or wounded).
 """
 
 from __future__ import annotations
 
 import logging
 
-from bot.extraction import Span, aligned_spans, clause_of, is_bare_figure, with_span
+from bot.extraction import Span, aligned_spans, clause_of, is_bare_figure, with_its_alternative, with_span
 from bot.request import Request
 from bot.rules.base import Rule
 
@@ -57,9 +61,20 @@ def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
     return out
 
 
+def keep_the_alternative(request: Request, found: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in found:
+        out = with_span(out, with_its_alternative(span, request.view.document(span.passage.doc_id).text))
+    if out != found:
+        log.info("copies cut before an alternative, taken on: %s", [s.text for s in out])
+    return out
+
+
 SPAN_RULES = (
     Rule("align_changed_copy", "spans", align_changed_copy,
          "a copy with a word changed is aligned with its passage's own words"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
          "a copied figure without what it counts is shown with its clause"),
+    Rule("keep_the_alternative", "spans", keep_the_alternative,
+         "a copy cut before \"or\" is taken on to the end of its clause"),
 )  # fmt: skip
