@@ -3,8 +3,8 @@
 The model is asked for the words of a passage that answer the question, one line per
 answer (`[2] copied words`), or `NONE`. Each line is then located in its passage: a
 copy counts only when it is the passage's own text (compared with spacing, quotation
-marks, letter case and a figure's separators normalised, but never with words changed), and it becomes a
-`Span`, the document's text between two offsets. What the model wrote but the passage
+marks, letter case and a figure's separators normalised, but never with words changed),
+and it becomes a `Span`, the document's text between two offsets. What the model wrote but the passage
 does not say is dropped; an answer is made only of spans. A line that a passage holds
 with a word changed (the model slipped a word of the question's language into its copy)
 can be aligned to the passage's own words (`align`, the `align_changed_copy` rule); the
@@ -277,17 +277,22 @@ def with_its_alternative(span: Span, document_text: str) -> Span:
     passage = span.passage
     text = passage.text
     end = span.end - passage.start
-    if not _OR.match(text, end):
+    alternative = _OR.match(text, end)
+    if not alternative:
         return span
-    right = _clause_end(text, _OR.match(text, end).end())
-    while right > end and (text[right - 1].isspace() or text[right - 1] in ".!?…"):
-        right -= 1
-    stop = passage.start + right
+    stop = passage.start + _trimmed(text, end, _clause_end(text, alternative.end()))
     return Span(passage, span.start, stop, document_text[span.start:stop])
 
 
 def _clause_end(text: str, at: int) -> int:
     return next((m.start() for m in _CLAUSE_END.finditer(text, at)), len(text))
+
+
+def _trimmed(text: str, floor: int, right: int) -> int:
+    """`right` moved back over spaces and a sentence's final stop, not below `floor`."""
+    while right > floor and (text[right - 1].isspace() or text[right - 1] in ".!?…"):
+        right -= 1
+    return right
 
 
 def is_bare_figure(text: str) -> bool:
@@ -317,7 +322,6 @@ def clause_of(span: Span, document_text: str) -> Span:
             right = following
     while left < begin and text[left].isspace():
         left += 1
-    while right > end and (text[right - 1].isspace() or text[right - 1] in ".!?…"):
-        right -= 1
+    right = _trimmed(text, end, right)
     start, stop = passage.start + left, passage.start + right
     return Span(passage, start, stop, document_text[start:stop])
