@@ -55,7 +55,8 @@ from retrieval.ordinals import is_ordinal_split
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 2  # 1: one syntok run per physical line; 2: paragraphs, headings, ordinals
+CHUNKER_VERSION = 3  # 1: one syntok run per physical line; 2: paragraphs, headings, ordinals;
+# 3: an ordinal after an article and an adjective ("des frühen 20. Jahrhunderts")
 MAX_CHARS = 600
 # Hard wraps: the width is this percentile of the line lengths, and at most MAX_WRAP_WIDTH
 # (wider lines are paragraphs). A line break inside a block is a wrap when the line plus

@@ -7,8 +7,9 @@ sentence end: right after a one- or two-digit number with a period, when
 
 - the next word is a month ("4. März"), or
 - the word before the number is a preposition or article that precedes ordinals
-  ("am 3.", "im 19.", "zum 2.") and the next word is not one that usually opens a
-  sentence ("… bis 12. Danach fiel sie." stays two sentences).
+  ("am 3.", "im 19.", "zum 2."), or a lower-case word (an adjective) right after one
+  ("des frühen 20. Jahrhunderts", "im späten 19."), and the next word is not one that
+  usually opens a sentence ("… bis 12. Danach fiel sie." stays two sentences).
 
 A number after any other word still ends a sentence: "Die Antwort lautete 42.
 Danach …" is two. What this cannot tell apart: a sentence that really ends in
@@ -65,6 +66,7 @@ ORDINALS: dict[str, OrdinalWords] = {
 
 _NUMBER_AT_END = re.compile(r"(?<![\w.,:/-])\d{1,2}\.$")
 _WORD_AT_END = re.compile(r"(\w+)$")
+_TWO_WORDS_AT_END = re.compile(r"(\w+)\s+(\w+)$")
 _FIRST_WORD = re.compile(r"\w+")
 
 
@@ -81,10 +83,26 @@ def is_ordinal_split(left: str, right: str, lang: str | None) -> bool:
     next_word = following.group()
     if next_word in words.months:
         return True
-    previous = _WORD_AT_END.search(left.rstrip()[: number.start()].rstrip())
+    before_number = left.rstrip()[: number.start()].rstrip()
     return (
-        previous is not None
-        and previous.group(1).lower() in words.before
+        _after_ordinal_word(before_number, words.before)
         and next_word not in words.openers
         and not next_word[0].isdigit()
+    )
+
+
+def _after_ordinal_word(text: str, before: frozenset[str]) -> bool:
+    """Whether `text` ends in a word that precedes ordinals ("im"), or in one followed by a
+    lower-case word ("des frühen")."""
+    previous = _WORD_AT_END.search(text)
+    if previous is None:
+        return False
+    if previous.group(1).lower() in before:
+        return True
+    two = _TWO_WORDS_AT_END.search(text)
+    return (
+        two is not None
+        and two.group(2).islower()
+        and not two.group(2).isdigit()
+        and two.group(1).lower() in before
     )
