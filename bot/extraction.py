@@ -240,17 +240,90 @@ def _closed(text: str, start: int, end: int) -> int:
     return end
 
 
+def recovered(missed: list[tuple[int, str]], passages: list[Passage], document_text, find, *,
+              elsewhere: bool = False) -> tuple[list[Span], list[tuple[int, str]]]:  # fmt: skip
+    """Spans for the copies of `missed` that `find(words, passage)` locates, in the
+    order of `missed`, and the copies it does not. `elsewhere`: in a passage other than
+    the one the copy names (the model numbered it wrong)."""
+    out: list[Span] = []
+    left: list[tuple[int, str]] = []
+    for n, words in missed:
+        if elsewhere:
+            others = [p for i, p in enumerate(passages, 1) if i != n]
+            passage, found = _first_found(find, ANY_PASSAGE, words, others) if n else (None, None)
+        else:
+            passage, found = _first_found(find, n, words, passages)
+        if found is None:
+            left.append((n, words))
+            continue
+        start, end = found
+        out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
+    return out, left
+
+
 def aligned_spans(missed: list[tuple[int, str]], passages: list[Passage],
                   document_text) -> list[Span]:  # fmt: skip
     """Spans for copies no passage holds verbatim but one holds with a word changed
     (`align`), in the order of `missed`."""
-    out: list[Span] = []
-    for n, words in missed:
-        passage, found = _first_found(align, n, words, passages)
-        if found is not None:
-            start, end = found
-            out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
-    return out
+    return recovered(missed, passages, document_text, align)[0]
+
+
+# -- one-word copies ------------------------------------------------------------------------
+
+STEM_SLACK = 2  # letters an inflected ending may add or change ("weibliche" / "weiblichen")
+MIN_STEM = 5  # the shorter of the two words has at least this many letters
+
+
+def _same_number(mine: str, theirs: str) -> bool:
+    """Whether two words are the same number, one of them written as a word ("three" /
+    "drei" / "3"); zero and one are left out ("one" is also "ein", an article)."""
+    if mine == theirs or not (mine.isalpha() or theirs.isalpha()):
+        return False
+    values = numbers(mine), numbers(theirs)
+    return len(values[0]) == 1 and values[0] == values[1] and not values[0] & {"0", "1"}
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _same_stem(mine: str, theirs: str) -> bool:
+    """Whether two words differ only in an inflected ending ("weibliche" / "weiblichen",
+    "Meister" / "Meisters"): letters only, the shorter of at least `MIN_STEM`, and at
+    most `STEM_SLACK` letters after their common beginning."""
+    if mine == theirs or not (mine.isalpha() and theirs.isalpha()):
+        return False
+    if min(len(mine), len(theirs)) < MIN_STEM:
+        return False
+    return _common_prefix(mine, theirs) >= max(len(mine), len(theirs)) - STEM_SLACK
+
+
+def match_word(words: str, passage: Passage) -> tuple[int, int] | None:
+    """Document offsets of the one word of `passage` that a one-word copy the passage
+    does not hold stands for: the same number written otherwise ("three" for "drei",
+    "drei" for "3") or the same word with another ending ("weibliche" for "weiblichen").
+    The passage's own word is returned; None when the copy is not one word or no word
+    of the passage is one of these (the closest beginning wins among several)."""
+    mine = _tokens(words)
+    if len(mine) != 1:
+        return None
+    word = mine[0][0]
+    best = None
+    for theirs, start, end in _tokens(passage.text):
+        if _same_number(word, theirs):
+            return passage.start + start, passage.start + end
+        if _same_stem(word, theirs):
+            key = -_common_prefix(word, theirs)
+            if best is None or key < best[0]:
+                best = (key, start, end)
+    if best is None:
+        return None
+    return passage.start + best[1], passage.start + best[2]
 
 
 def with_span(spans_: list[Span], span: Span) -> list[Span]:

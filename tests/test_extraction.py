@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.extraction import (Span, align, aligned_spans, clause_of, is_bare_figure, locate, parse, spans,
-                            with_its_alternative)
+from bot.extraction import (Span, align, aligned_spans, clause_of, is_bare_figure, locate, match_word, parse,
+                            recovered, spans, with_its_alternative)
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -223,3 +223,53 @@ def test_a_copy_cut_before_or_is_taken_on_to_the_end_of_its_clause(words, text, 
     document = " " * 100 + text
     span = with_its_alternative(span_of(words, text), document)
     assert span.text == taken == document[span.start : span.end]
+
+
+LINEAGES = ("Alle primären Chloroplasten gehören zu einer von drei Entwicklungslinien, die "
+            "Landpflanzen zur grünen.")  # fmt: skip
+COMPANION = ("Seit 2005 reist der Doktor normalerweise mit einer vorrangig weiblichen Begleiterin, "
+             "die eine größere Rolle einnimmt.")  # fmt: skip
+FERRY = "The library opened three years after the last ferry left, with 120 seats."
+MINISTRES = "Les trois ministres ont signé l’accord à Genève, a indiqué le porte-parole."
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "found"),
+    [
+        # the same number written otherwise: asked in one language about a text in another
+        ("three", LINEAGES, "drei"),
+        ("3", LINEAGES, "drei"),
+        ("drei", FERRY, "three"),
+        ("three", MINISTRES, "trois"),
+        ("hundred and twenty", FERRY, None),  # not one word
+        ("one", LINEAGES, None),  # "einer" is an article too: zero and one are left out
+        ("four", LINEAGES, None),  # another number
+        # the same word with another ending
+        ("weibliche", COMPANION, "weiblichen"),
+        ("Begleiterinnen", COMPANION, None),  # three letters of ending: more than two
+        ("ministre", MINISTRES, "ministres"),
+        ("library's", FERRY, None),  # an apostrophe's word is not letters only
+        ("Reisen", COMPANION, "reist"),  # an ending changed: "reis" and two letters
+        ("Begleitung", COMPANION, None),  # "Begleit" and three letters
+        ("Rollen", COMPANION, "Rolle"),
+        ("Doktors", COMPANION, "Doktor"),
+        ("Dok", COMPANION, None),  # shorter than five letters
+        ("normal", COMPANION, None),  # "normalerweise": more than two letters more
+    ],
+)
+def test_a_one_word_copy_is_matched_to_the_passages_word_for_the_same_number_or_stem(words, text, found):
+    where = match_word(words, passage(text))
+    document = " " * 100 + text
+    assert (document[where[0] : where[1]] if where else None) == found
+
+
+def test_a_copy_named_with_the_wrong_passage_is_found_in_another():
+    ferry, lineages = passage(FERRY, 0), passage(LINEAGES, len(FERRY) + 1)
+    document = f"{FERRY} {LINEAGES}"
+    missed = [(1, "zu einer von drei Entwicklungslinien"), (2, "three years"), (0, "Landpflanzen"),
+              (1, "twelve ferries")]  # fmt: skip
+    found, left = recovered(missed, [ferry, lineages], lambda p: document, locate, elsewhere=True)
+    assert [(s.passage, s.text) for s in found] == [
+        (lineages, "zu einer von drei Entwicklungslinien"), (ferry, "three years")]
+    # a line without a number was looked for in every passage already; the last is nowhere
+    assert left == [(0, "Landpflanzen"), (1, "twelve ferries")]

@@ -224,3 +224,80 @@ def test_without_the_alternative_rule_the_cut_copy_stands(settings, chroma_clien
     application.llm.replies = [copy(CUT)]
     answer = application.answerer.ask("Wie viele nordkoreanische Soldaten wurden im Kampf für Russland getötet?")
     assert answer.answer == f"{CUT[0].upper()}{CUT[1:]} [1]."
+
+
+def copy_as(phrase: str, written: str, *, wrong_number: bool = False):
+    """A scripted reply that copies `phrase` as `written` ("drei" for "three"), with the
+    number of its passage, or of another passage shown when `wrong_number`."""
+
+    def reply(messages) -> str:
+        numbered = [line for line in messages[-1].content.splitlines() if line[:1] == "["]
+        for i, line in enumerate(numbered):
+            if phrase in line:
+                n = (i + 1) % len(numbered) + 1 if wrong_number else i + 1
+                return f"[{n}] {written}"
+        return "NONE"
+
+    return reply
+
+
+FERRY = "three years after the last ferry to the islands left from its pier"
+
+
+def near_app(settings, chroma_client, toy_embedder, rules_off=()):
+    """`app` without `decline_far` (the toy embedder scores a German question far from an
+    English text) and without `rules_off`."""
+    rules = [r for r in settings.rules if r not in ("decline_far", *rules_off)]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([ARTICLE, LIBRARY])
+    return application
+
+
+def test_a_number_copied_in_the_questions_language_is_the_passages_number_word(settings, chroma_client,
+                                                                              toy_embedder):  # fmt: skip
+    # Asked in German about the English article, the model writes "drei" for "three".
+    app = near_app(settings, chroma_client, toy_embedder)
+    app.llm.replies = [copy_as(FERRY, "drei"), "[1] drei Jahre nachdem die letzte Fähre abfuhr"]
+    # (the toy embedder matches shared words only, hence the English words)
+    answer = app.answerer.ask("Wie viele Jahre nach the last ferry to the islands wurde die library eröffnet?",
+                              doc_ids=[LIBRARY_ID])  # fmt: skip
+    [span] = answer.spans
+    assert LIBRARY_TEXT[span.start : span.end] == span.text == FERRY  # "three", with its clause
+    assert answer.answer == (f"“{FERRY}” [1].\n"
+                             "Maschinelle Übersetzung: Drei Jahre nachdem die letzte Fähre abfuhr [1].")
+    assert answer.rules == ["one_word_otherwise_written", "figure_with_its_clause"]
+
+
+def test_without_the_one_word_rule_a_number_written_otherwise_is_declined(settings, chroma_client,
+                                                                          toy_embedder):  # fmt: skip
+    app = near_app(settings, chroma_client, toy_embedder, rules_off=["one_word_otherwise_written"])
+    app.llm.replies = [copy_as(FERRY, "drei")]
+    answer = app.answerer.ask("Wie viele Jahre nach the last ferry to the islands wurde die library eröffnet?",
+                              doc_ids=[LIBRARY_ID])  # fmt: skip
+    assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+def test_a_one_word_copy_with_another_ending_is_the_passages_word(app):
+    app.llm.replies = [copy_as("Der russische Präsident Wladimir Putin", "Präsidenten")]
+    answer = app.answerer.ask("Wer dankte Nordkorea für seine Opfer?", doc_ids=[ARTICLE_ID])
+    assert answer.answer == "Präsident [1]."
+    assert answer.rules == ["one_word_otherwise_written"]
+
+
+def test_a_copy_under_the_wrong_number_is_taken_from_its_passage(app):
+    app.llm.replies = [copy_as(BRANCH, BRANCH, wrong_number=True)]  # "[2]" for a copy of [1]
+    answer = app.answerer.ask("How many books does the library hold compared with the old branch?",
+                              doc_ids=[LIBRARY_ID])  # fmt: skip
+    assert answer.answer == f"{BRANCH[0].upper()}{BRANCH[1:]} [1]."
+    [citation] = answer.citations
+    assert citation.quote == BOOKS == LIBRARY_TEXT[citation.start : citation.end]
+    assert answer.rules == ["latest_count", "copy_in_another_passage"]
+
+
+def test_without_the_rule_a_copy_under_the_wrong_number_is_declined(settings, chroma_client, toy_embedder):
+    app = near_app(settings, chroma_client, toy_embedder, rules_off=["copy_in_another_passage"])
+    app.llm.replies = [copy_as(BRANCH, BRANCH, wrong_number=True)]
+    answer = app.answerer.ask("How many books does the library hold compared with the old branch?",
+                              doc_ids=[LIBRARY_ID])  # fmt: skip
+    assert (answer.answered, answer.reason) == (False, "not_found")

@@ -10,6 +10,14 @@
   the answer. The answer shows the document's words, so it cannot say what the passage
   does not; what it costs is a span that answers less well than the model's copy meant
   ("sie die Tore" for "verriegelte die Tore").
+- `copy_in_another_passage`: a copy its passage does not hold, found word for word in
+  another passage shown (the model numbered it wrong: "[1] nach dem Unternehmer …" out
+  of passage 2), is that passage's span.
+- `one_word_otherwise_written`: a one-word copy the passage does not hold is matched to
+  the passage's word that writes the same number otherwise ("three" for "drei", asked
+  in English about a German text) or has another inflected ending ("weibliche" for
+  "weiblichen"; the shorter word of five letters at least, two letters of ending at
+  most). `align` leaves one-word copies alone: with one word, one changed is all.
 - `figure_with_its_clause`: a copied figure with too few words to say what it counts
   ("4.700", "300 nordkoreanische Soldaten", "1998") is shown with the clause of its
   sentence that holds it ("dass Nordkorea … 4.700 Verluste", "schätzungsweise 300
@@ -30,24 +38,41 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import Span, aligned_spans, clause_of, is_bare_figure, with_its_alternative, with_span
+from bot.extraction import (Span, align, clause_of, is_bare_figure, locate, match_word, recovered,
+                            with_its_alternative, with_span)  # fmt: skip
 from bot.request import Request
 from bot.rules.base import Rule
 
 log = logging.getLogger(__name__)
 
 
-def align_changed_copy(request: Request, found: list[Span]) -> list[Span]:
+def _recover(request: Request, found: list[Span], find, what: str, *, elsewhere: bool = False):
+    """`found` with the spans `find` locates for the copies no passage held; the copies
+    it locates leave `request.missed`, so a later rule does not find them twice."""
     if not request.missed:
         return found
-    aligned = aligned_spans(request.missed, request.passages,
-                            lambda p: request.view.document(p.doc_id).text)  # fmt: skip
+    spans, request.missed = recovered(request.missed, request.passages,
+                                      lambda p: request.view.document(p.doc_id).text, find,
+                                      elsewhere=elsewhere)  # fmt: skip
     out = found
-    for span in aligned:
+    for span in spans:
         out = with_span(out, span)
     if out != found:
-        log.info("copies aligned with their passages: %s", [s.text for s in aligned])
+        log.info("%s: %s", what, [s.text for s in spans])
     return out
+
+
+def copy_in_another_passage(request: Request, found: list[Span]) -> list[Span]:
+    return _recover(request, found, locate, "copies found in another passage than named",
+                    elsewhere=True)  # fmt: skip
+
+
+def align_changed_copy(request: Request, found: list[Span]) -> list[Span]:
+    return _recover(request, found, align, "copies aligned with their passages")
+
+
+def one_word_otherwise_written(request: Request, found: list[Span]) -> list[Span]:
+    return _recover(request, found, match_word, "one-word copies matched to the passage's word")
 
 
 def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
@@ -71,8 +96,12 @@ def keep_the_alternative(request: Request, found: list[Span]) -> list[Span]:
 
 
 SPAN_RULES = (
+    Rule("copy_in_another_passage", "spans", copy_in_another_passage,
+         "a copy found word for word in another passage than it names is taken from there"),
     Rule("align_changed_copy", "spans", align_changed_copy,
          "a copy with a word changed is aligned with its passage's own words"),
+    Rule("one_word_otherwise_written", "spans", one_word_otherwise_written,
+         "a one-word copy is matched to the passage's word for the same number or stem"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
          "a copied figure without what it counts is shown with its clause"),
     Rule("keep_the_alternative", "spans", keep_the_alternative,
