@@ -240,19 +240,16 @@ def _closed(text: str, start: int, end: int) -> int:
     return end
 
 
-def recovered(missed: list[tuple[int, str]], passages: list[Passage], document_text, find, *,
-              elsewhere: bool = False) -> tuple[list[Span], list[tuple[int, str]]]:  # fmt: skip
-    """Spans for the copies of `missed` that `find(words, passage)` locates, in the
-    order of `missed`, and the copies it does not. `elsewhere`: in a passage other than
-    the one the copy names (the model numbered it wrong)."""
+def recovered(missed: list[tuple[int, str]], passages: list[Passage], document_text,
+              find) -> tuple[list[Span], list[tuple[int, str]]]:  # fmt: skip
+    """Spans for the copies of `missed` that `find(words, passage)` locates in the
+    passage each names, in the order of `missed`, and the copies it does not locate.
+    Only the named passage: a copy found in another than the one the model named was
+    measured as a rule and answered four unanswerable questions for one answerable."""
     out: list[Span] = []
     left: list[tuple[int, str]] = []
     for n, words in missed:
-        if elsewhere:
-            others = [p for i, p in enumerate(passages, 1) if i != n]
-            passage, found = _first_found(find, ANY_PASSAGE, words, others) if n else (None, None)
-        else:
-            passage, found = _first_found(find, n, words, passages)
+        passage, found = _first_found(find, n, words, passages)
         if found is None:
             left.append((n, words))
             continue

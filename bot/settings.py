@@ -37,8 +37,8 @@ TOP_K_BY_STYLE = {"extract": 3, "write": 1}
 DEFAULT_RULES = (
     "decline_off_task", "withhold_instructions", "latest_count", "decline_far",
     "why_from_article", "yes_no_from_article", "decline_missing_measure",
-    "two_part_next_sentence", "copy_in_another_passage", "align_changed_copy",
-    "one_word_otherwise_written", "figure_with_its_clause", "keep_the_alternative",
+    "two_part_next_sentence", "align_changed_copy", "one_word_otherwise_written",
+    "figure_with_its_clause", "keep_the_alternative",
     "decline_missing_kind",
     "retry_unsupported_figure", "retry_untranslated", "decline_measure_for_count",
     "figure_of_asked_clause", "show_passage_when_unanswered",

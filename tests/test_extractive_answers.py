@@ -285,19 +285,10 @@ def test_a_one_word_copy_with_another_ending_is_the_passages_word(app):
     assert answer.rules == ["one_word_otherwise_written"]
 
 
-def test_a_copy_under_the_wrong_number_is_taken_from_its_passage(app):
+def test_a_copy_under_the_wrong_number_is_not_taken_from_another_passage(app):
+    # Measured: the model's copies under another passage's number were mostly its way of
+    # answering an unanswerable question; the copy must be in the passage it names.
     app.llm.replies = [copy_as(BRANCH, BRANCH, wrong_number=True)]  # "[2]" for a copy of [1]
-    answer = app.answerer.ask("How many books does the library hold compared with the old branch?",
-                              doc_ids=[LIBRARY_ID])  # fmt: skip
-    assert answer.answer == f"{BRANCH[0].upper()}{BRANCH[1:]} [1]."
-    [citation] = answer.citations
-    assert citation.quote == BOOKS == LIBRARY_TEXT[citation.start : citation.end]
-    assert answer.rules == ["latest_count", "copy_in_another_passage"]
-
-
-def test_without_the_rule_a_copy_under_the_wrong_number_is_declined(settings, chroma_client, toy_embedder):
-    app = near_app(settings, chroma_client, toy_embedder, rules_off=["copy_in_another_passage"])
-    app.llm.replies = [copy_as(BRANCH, BRANCH, wrong_number=True)]
     answer = app.answerer.ask("How many books does the library hold compared with the old branch?",
                               doc_ids=[LIBRARY_ID])  # fmt: skip
     assert (answer.answered, answer.reason) == (False, "not_found")

@@ -10,9 +10,6 @@
   the answer. The answer shows the document's words, so it cannot say what the passage
   does not; what it costs is a span that answers less well than the model's copy meant
   ("sie die Tore" for "verriegelte die Tore").
-- `copy_in_another_passage`: a copy its passage does not hold, found word for word in
-  another passage shown (the model numbered it wrong: "[1] nach dem Unternehmer …" out
-  of passage 2), is that passage's span.
 - `one_word_otherwise_written`: a one-word copy the passage does not hold is matched to
   the passage's word that writes the same number otherwise ("three" for "drei", asked
   in English about a German text) or has another inflected ending ("weibliche" for
@@ -38,7 +35,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import (Span, align, clause_of, is_bare_figure, locate, match_word, recovered,
+from bot.extraction import (Span, align, clause_of, is_bare_figure, match_word, recovered,
                             with_its_alternative, with_span)  # fmt: skip
 from bot.request import Request
 from bot.rules.base import Rule
@@ -46,25 +43,19 @@ from bot.rules.base import Rule
 log = logging.getLogger(__name__)
 
 
-def _recover(request: Request, found: list[Span], find, what: str, *, elsewhere: bool = False):
+def _recover(request: Request, found: list[Span], find, what: str):
     """`found` with the spans `find` locates for the copies no passage held; the copies
     it locates leave `request.missed`, so a later rule does not find them twice."""
     if not request.missed:
         return found
     spans, request.missed = recovered(request.missed, request.passages,
-                                      lambda p: request.view.document(p.doc_id).text, find,
-                                      elsewhere=elsewhere)  # fmt: skip
+                                      lambda p: request.view.document(p.doc_id).text, find)  # fmt: skip
     out = found
     for span in spans:
         out = with_span(out, span)
     if out != found:
         log.info("%s: %s", what, [s.text for s in spans])
     return out
-
-
-def copy_in_another_passage(request: Request, found: list[Span]) -> list[Span]:
-    return _recover(request, found, locate, "copies found in another passage than named",
-                    elsewhere=True)  # fmt: skip
 
 
 def align_changed_copy(request: Request, found: list[Span]) -> list[Span]:
@@ -96,8 +87,6 @@ def keep_the_alternative(request: Request, found: list[Span]) -> list[Span]:
 
 
 SPAN_RULES = (
-    Rule("copy_in_another_passage", "spans", copy_in_another_passage,
-         "a copy found word for word in another passage than it names is taken from there"),
     Rule("align_changed_copy", "spans", align_changed_copy,
          "a copy with a word changed is aligned with its passage's own words"),
     Rule("one_word_otherwise_written", "spans", one_word_otherwise_written,
