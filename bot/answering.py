@@ -69,6 +69,7 @@ class Answerer:
                                      similarity=similarity)  # fmt: skip
         self.writer = Writer(settings=settings, llm=llm, prompts=prompts, detector=detector,
                              translator=self.translator, prime=self._ensure_primed)  # fmt: skip
+        self._similarity = similarity
         self._summaries = SummaryCache()
         self._primed = False
         self._prime_lock = threading.Lock()
@@ -158,7 +159,7 @@ class Answerer:
                        settings=self.settings, route=route(q, language), history=tuple(history),
                        doc_ids=doc_ids, on_text=on_text, acted=acted,
                        withheld=lambda passage: self.rules.withheld(passage, acted),
-                       copied=self.rules.spans)  # fmt: skip
+                       copied=self.rules.spans, similarity=self._similarity)  # fmt: skip
 
     def _view(self, doc_ids: list[str] | None) -> Snapshot:
         """The index for one request; raises `InputError` for a document it does not hold."""

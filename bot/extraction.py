@@ -6,9 +6,8 @@ copy counts only when it is the passage's own text (compared with spacing, quota
 marks, letter case and a figure's separators normalised, but never with words changed),
 and it becomes a `Span`, the document's text between two offsets. What the model wrote but the passage
 does not say is dropped; an answer is made only of spans. A line that a passage holds
-with a word changed (the model slipped a word of the question's language into its copy)
-can be aligned to the passage's own words (`align`, the `align_changed_copy` rule); the
-span is still the document's text, never the model's.
+in other words is found as the passage's own words by `bot.recovery` (the `spans` rules);
+the span is still the document's text, never the model's.
 
 What this module does not do: decide the question's route, or render the answer
 sentence (see `bot.writing`).
@@ -29,7 +28,7 @@ _LINE = re.compile(r"^\s*(?:\[(\d{1,2})\])?\s*(.+?)\s*$")
 _TRAILING_MARKER = re.compile(r"\s*\[(\d{1,2})\]\s*[.;,]?\s*$")
 _LABEL = re.compile(r"^(?:ANSWER|ANTWORT|RÉPONSE|REPONSE)\s*:\s*", re.IGNORECASE)
 ANY_PASSAGE = 0  # a line without a marker: whichever passage holds its words
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'",
+FOLDED_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'",
                          "’": "'", "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})  # fmt: skip
 MIN_CHARS = 2
 
@@ -73,7 +72,7 @@ def _folded(text: str) -> tuple[str, list[int]]:
     chars, where = [], []
     previous_space = True
     for i, ch in enumerate(unicodedata.normalize("NFC", text)):
-        ch = ch.translate(_QUOTES).lower()
+        ch = ch.translate(FOLDED_QUOTES).lower()
         if ch.isspace():
             if previous_space:
                 continue
@@ -126,7 +125,7 @@ def spans(reply: str, passages: list[Passage], document_text,
     given, as `(n, words)`."""
     out: list[Span] = []
     for n, words in parse(reply):
-        passage, found = _first_found(locate, n, words, passages)
+        passage, found = first_found(locate, n, words, passages)
         if found is None:
             if missed is not None and (n == ANY_PASSAGE or 1 <= n <= len(passages)):
                 missed.append((n, words))
@@ -136,7 +135,7 @@ def spans(reply: str, passages: list[Passage], document_text,
     return out
 
 
-def _first_found(find, n: int, words: str, passages: list[Passage]):
+def first_found(find, n: int, words: str, passages: list[Passage]):
     """`(passage, offsets)` of the first passage `find` locates `words` in: passage `n`,
     or any (best ranked first) for `ANY_PASSAGE`; `(None, None)` when none does."""
     if n == ANY_PASSAGE:
@@ -147,180 +146,6 @@ def _first_found(find, n: int, words: str, passages: list[Passage]):
         return None, None
     located = ((p, find(words, p)) for p in candidates)
     return next(((p, f) for p, f in located if f is not None), (None, None))
-
-
-# -- copies with a changed word -----------------------------------------------------------
-
-# A word, a figure with its separators ("2,700", "4.700", "6:30") or a hyphenated name.
-_TOKEN = re.compile(r"[^\W_]+(?:[.,:'’\-][^\W_]+)*")
-MIN_ALIGNED_WORDS = 2  # a one-word copy is found exactly or not at all
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """`(folded word, start, end)` for each word of `text` (offsets into `text` itself)."""
-    return [(unicodedata.normalize("NFC", m.group()).translate(_QUOTES).lower(), m.start(), m.end())
-            for m in _TOKEN.finditer(text)]  # fmt: skip
-
-
-def _has_digit(word: str) -> bool:
-    return any(ch.isdigit() for ch in word)
-
-
-def align(words: str, passage: Passage) -> tuple[int, int] | None:
-    """Document offsets of the words of `passage` that `words` copies with some words
-    changed, or None. The 1.5B model often copies a passage in another language than
-    the question's and slips in a word of the question's ("Grissom, White and Chaffee"
-    for "Grissom, White und Chaffee", "not monophyletisch" for "nicht monophyletisch").
-    The copy is aligned word by word with the passage (a word changed, left out or
-    added costs one); it is taken when at most one word in three differs (one in a
-    two-word copy) and a word of at least four letters matches. A figure must match
-    exactly: one changed, added or left out never aligns. What is returned is the
-    passage's own words; the model's changed words are never shown."""
-    mine = [w for w, _, _ in _tokens(words)]
-    mine_set = set(mine)
-    theirs = _tokens(passage.text)
-    k, n = len(mine), len(theirs)
-    if k < MIN_ALIGNED_WORDS or not n:
-        return None
-    budget = max(1, k // 3)
-    present = {w for w, _, _ in theirs}
-    if sum(w not in present for w in mine) > budget:
-        return None  # each word the passage lacks costs one wherever the copy is aligned
-    inf = k + n + 1
-    # best[i][j]: (cost, words added, -exact matches, window start) of mine[:i] aligned
-    # with the passage words ending before j, the window starting anywhere.
-    best = [[(0, 0, 0, j) for j in range(n + 1)]] + [[(inf, 0, 0, 0)] * (n + 1) for _ in range(k)]
-    for i in range(1, k + 1):
-        word = mine[i - 1]
-        for j in range(n + 1):
-            options = []
-            if not _has_digit(word):  # a word the passage does not have
-                cost, added, exact, start = best[i - 1][j]
-                options.append((cost + 1, added + 1, exact, start))
-            if j:
-                theirs_word = theirs[j - 1][0]
-                cost, added, exact, start = best[i - 1][j - 1]
-                if word == theirs_word:
-                    options.append((cost, added, exact - 1, start))
-                elif not (_has_digit(word) or _has_digit(theirs_word)):  # a word changed
-                    options.append((cost + 1, added, exact, start))
-                if not _has_digit(theirs_word):  # a passage word left out
-                    cost, added, exact, start = best[i][j - 1]
-                    options.append((cost + 1, added, exact, start))
-            if options:
-                best[i][j] = min(options)
-    chosen = None
-    for j in range(1, n + 1):
-        cost, added, _, start = best[k][j]
-        if cost > budget or start >= j:
-            continue
-        window = [w for w, _, _ in theirs[start:j]]
-        if not any(w in mine_set and (len(w) >= 4 or _has_digit(w)) for w in window):
-            continue
-        key = (cost, added, j - start)
-        if chosen is None or key < chosen[0]:
-            chosen = (key, start, j)
-    if chosen is None:
-        return None
-    _, first, last = chosen
-    start, end = theirs[first][1], theirs[last - 1][2]
-    return passage.start + start, passage.start + _closed(passage.text, start, end)
-
-
-_PAIRS = {"(": ")", "[": "]", "„": "“", "«": "»", "“": "”"}
-
-
-def _closed(text: str, start: int, end: int) -> int:
-    """`end`, moved past the closing bracket or quotation mark that follows it when the
-    words `text[start:end]` open one they do not close ("(John Barrowman" + ")")."""
-    inside = text[start:end]
-    for opening, closing in _PAIRS.items():
-        if inside.count(opening) > inside.count(closing) and text[end:end + 1] == closing:
-            return end + 1
-    return end
-
-
-def recovered(missed: list[tuple[int, str]], passages: list[Passage], document_text,
-              find) -> tuple[list[Span], list[tuple[int, str]]]:  # fmt: skip
-    """Spans for the copies of `missed` that `find(words, passage)` locates in the
-    passage each names, in the order of `missed`, and the copies it does not locate.
-    Only the named passage: a copy found in another than the one the model named was
-    measured as a rule and answered four unanswerable questions for one answerable."""
-    out: list[Span] = []
-    left: list[tuple[int, str]] = []
-    for n, words in missed:
-        passage, found = _first_found(find, n, words, passages)
-        if found is None:
-            left.append((n, words))
-            continue
-        start, end = found
-        out = with_span(out, Span(passage, start, end, document_text(passage)[start:end]))
-    return out, left
-
-
-def aligned_spans(missed: list[tuple[int, str]], passages: list[Passage],
-                  document_text) -> list[Span]:  # fmt: skip
-    """Spans for copies no passage holds verbatim but one holds with a word changed
-    (`align`), in the order of `missed`."""
-    return recovered(missed, passages, document_text, align)[0]
-
-
-# -- one-word copies ------------------------------------------------------------------------
-
-STEM_SLACK = 2  # letters an inflected ending may add or change ("weibliche" / "weiblichen")
-MIN_STEM = 5  # the shorter of the two words has at least this many letters
-
-
-def _same_number(mine: str, theirs: str) -> bool:
-    """Whether two words are the same number, one of them written as a word ("three" /
-    "drei" / "3"); zero and one are left out ("one" is also "ein", an article)."""
-    if mine == theirs or not (mine.isalpha() or theirs.isalpha()):
-        return False
-    values = numbers(mine), numbers(theirs)
-    return len(values[0]) == 1 and values[0] == values[1] and not values[0] & {"0", "1"}
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _same_stem(mine: str, theirs: str) -> bool:
-    """Whether two words differ only in an inflected ending ("weibliche" / "weiblichen",
-    "Meister" / "Meisters"): letters only, the shorter of at least `MIN_STEM`, and at
-    most `STEM_SLACK` letters after their common beginning."""
-    if mine == theirs or not (mine.isalpha() and theirs.isalpha()):
-        return False
-    if min(len(mine), len(theirs)) < MIN_STEM:
-        return False
-    return _common_prefix(mine, theirs) >= max(len(mine), len(theirs)) - STEM_SLACK
-
-
-def match_word(words: str, passage: Passage) -> tuple[int, int] | None:
-    """Document offsets of the one word of `passage` that a one-word copy the passage
-    does not hold stands for: the same number written otherwise ("three" for "drei",
-    "drei" for "3") or the same word with another ending ("weibliche" for "weiblichen").
-    The passage's own word is returned; None when the copy is not one word or no word
-    of the passage is one of these (the closest beginning wins among several)."""
-    mine = _tokens(words)
-    if len(mine) != 1:
-        return None
-    word = mine[0][0]
-    best = None
-    for theirs, start, end in _tokens(passage.text):
-        if _same_number(word, theirs):
-            return passage.start + start, passage.start + end
-        if _same_stem(word, theirs):
-            key = -_common_prefix(word, theirs)
-            if best is None or key < best[0]:
-                best = (key, start, end)
-    if best is None:
-        return None
-    return passage.start + best[1], passage.start + best[2]
 
 
 def with_span(spans_: list[Span], span: Span) -> list[Span]:
@@ -395,3 +220,23 @@ def clause_of(span: Span, document_text: str) -> Span:
     right = _trimmed(text, end, right)
     start, stop = passage.start + left, passage.start + right
     return Span(passage, start, stop, document_text[start:stop])
+
+
+def clauses(passage: Passage) -> list[tuple[int, int]]:
+    """Offsets in the document of each clause of `passage` (the text between two places
+    `_CLAUSE_END` cuts, without the spaces and the final stop around it), and of the
+    whole passage when it has more than one."""
+    text = passage.text
+    bounds = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text)]
+    starts = [0, *(end for _, end in bounds)]
+    ends = [*(start for start, _ in bounds), len(text)]
+    out = []
+    for left, right in zip(starts, ends):
+        while left < right and text[left].isspace():
+            left += 1
+        right = _trimmed(text, left, right)
+        if any(ch.isalpha() for ch in text[left:right]):
+            out.append((left, right))
+    if len(out) > 1:
+        out.append((0, _trimmed(text, 0, len(text))))
+    return [(passage.start + a, passage.start + b) for a, b in out]

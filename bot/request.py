@@ -53,6 +53,7 @@ class Request:
     withheld: Callable[[Passage], bool] = lambda _passage: False  # never shown to the model
     copied: Callable[[Request, list], list] = lambda _request, spans: spans  # the `spans` rules
     missed: list[tuple[int, str]] = field(default_factory=list)  # copies no passage holds verbatim
+    similarity: Callable[[str, str], float] | None = None  # how alike two texts mean (the embedder's)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def top(self, k: int, margin: float) -> list[Passage]:

@@ -38,7 +38,7 @@ DEFAULT_RULES = (
     "decline_off_task", "withhold_instructions", "latest_count", "decline_far",
     "why_from_article", "yes_no_from_article", "decline_missing_measure",
     "two_part_next_sentence", "align_changed_copy", "one_word_otherwise_written",
-    "figure_with_its_clause", "keep_the_alternative",
+    "translated_copy_to_clause", "figure_with_its_clause", "keep_the_alternative",
     "decline_missing_kind",
     "retry_unsupported_figure", "retry_untranslated", "decline_measure_for_count",
     "figure_of_asked_clause", "show_passage_when_unanswered",
@@ -257,6 +257,12 @@ class Settings(BaseSettings):
         default=0.88, ge=0.0, le=1.0,
         description="A labelled machine translation is shown only when the embedder scores "
         "it at least this similar to the sentence it translates (0 turns the check off).",
+    )
+    copy_min_similarity: float = Field(
+        default=0.75, ge=0.0, le=1.0,
+        description="A copy no passage holds, in other words than its passage's (most often "
+        "translated), becomes the clause of its passage the embedder scores closest to it, "
+        "when at least this similar (the translated_copy_to_clause rule).",
     )
     show_original: bool = Field(
         default=True,

@@ -227,3 +227,35 @@ def test_each_completions_sampler_is_freed_when_it_ends(smol_app):
     chain = during[0]
     assert all(s is chain for s in during)  # one chain served the whole completion …
     assert chain.sampler is None and llm._llama._sampler is None  # … and is freed now
+
+
+AUTOBAHN = ("Die ersten beiden Autobahnen erschlossen den Regenwald erfolgreich und führten zu mehr "
+            "Siedlungen und mehr Rodungen.")  # fmt: skip
+TREATY = ("Im vergangenen Jahr unterzeichneten Kim und Putin einen historischen Verteidigungsvertrag, "
+          "der vorsieht, dass beide Seiten im Falle eines Angriffs auf die jeweils andere Seite Beistand "
+          "leisten müssen.")  # fmt: skip
+LIBRARY_BOOKS = ("The library holds about 38,000 books, twice as many as the old branch on Mill Street, "
+                 "which closed in March.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "clause"),
+    [
+        # copies the 1.5B model wrote, translating (xquad amazon-rainforest-06, probe F13)
+        ("the Regenwald successfully led to more Siedlungen and more Rodungen", AUTOBAHN, AUTOBAHN[:-1]),
+        ("that both sides in the event of an attack on the other side provide support", TREATY,
+         "dass beide Seiten im Falle eines Angriffs auf die jeweils andere Seite Beistand leisten müssen"),
+        ("la bibliothèque compte environ 38 000 livres", LIBRARY_BOOKS, "The library holds about 38,000 books"),
+        # what the passage does not say is no clause of it
+        ("Putin visited Pyongyang in June", TREATY, None),
+        ("the old branch reopened as a café", LIBRARY_BOOKS, None),
+    ],
+)
+def test_the_embedder_finds_the_clause_a_translated_copy_stands_for(real_embedder, real_settings, words, text,
+                                                                    clause):  # fmt: skip
+    from bot.recovery import closest_clause
+    from retrieval.search import Passage
+
+    where = closest_clause(words, Passage("doc", 0, len(text), text, 0.6, 1, 0, "Title"),
+                           real_embedder.similarity, real_settings.copy_min_similarity)  # fmt: skip
+    assert (text[where[0] : where[1]] if where else None) == clause

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.extraction import (Span, align, aligned_spans, clause_of, is_bare_figure, locate, match_word, parse,
-                            recovered, spans, with_its_alternative)
+from bot.extraction import Span, clause_of, clauses, is_bare_figure, locate, parse, spans, with_its_alternative
+from bot.recovery import align, aligned_spans, closest_clause, match_word, recovered
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -272,3 +272,44 @@ def test_missed_copies_are_found_in_their_named_passage_only():
     # an unnumbered line was looked for in every passage already, by `spans`; passage 2
     # has no "twelve"
     assert left == [(0, "Landpflanzen"), (2, "twelve")]
+
+
+TREATY = ("Im vergangenen Jahr unterzeichneten Kim und Putin einen historischen Verteidigungsvertrag, "
+          "der vorsieht, dass beide Seiten im Falle eines Angriffs Beistand leisten müssen.")  # fmt: skip
+ASSIST = "dass beide Seiten im Falle eines Angriffs Beistand leisten müssen"
+
+
+def test_a_passages_clauses_are_cut_where_a_figures_clause_ends_and_the_whole_comes_last():
+    text = "Die Konferenz (in Genf) endete ohne Einigung; alle reisten ab, um 6:30 Uhr mit 2,700 Leuten."
+    document = " " * 100 + text
+    assert [document[a:b] for a, b in clauses(passage(text))] == [
+        "Die Konferenz", "in Genf", "endete ohne Einigung", "alle reisten ab", "um 6:30 Uhr mit 2,700 Leuten",
+        text[:-1]]  # fmt: skip
+    one = "Ein Satz ohne Komma."
+    assert [(" " * 100 + one)[a:b] for a, b in clauses(passage(one))] == ["Ein Satz ohne Komma"]
+
+
+def scored_as(table: dict[str, float]):
+    """A similarity that scores each clause as `table` says (0.1 for any other)."""
+    return lambda words, clause: table.get(clause, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("words", "table", "found"),
+    [
+        # the model's translation of a clause: the passage's clause, the closest
+        ("that both sides must provide assistance in the event of an attack",
+         {ASSIST: 0.86, "der vorsieht": 0.5, TREATY[:-1]: 0.8}, ASSIST),
+        # the whole passage when it is closer than any one clause
+        ("Kim and Putin signed a treaty that both sides must assist each other",
+         {ASSIST: 0.7, TREATY[:-1]: 0.83}, TREATY[:-1]),
+        # under the threshold: nothing
+        ("Kim's defence minister", {ASSIST: 0.74}, None),
+        # one word is too little to tell a clause by
+        ("assistance", {ASSIST: 0.99}, None),
+    ],
+)
+def test_a_copy_in_other_words_is_its_passages_closest_clause(words, table, found):
+    where = closest_clause(words, passage(TREATY), scored_as(table), 0.75)
+    document = " " * 100 + TREATY
+    assert (document[where[0] : where[1]] if where else None) == found

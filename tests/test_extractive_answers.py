@@ -5,6 +5,7 @@ the kind of thing asked is no answer. On two articles (German, English)."""
 import pytest
 
 from tests.conftest import ARTICLE, ARTICLE_ID, ROOT, make_app
+from tests.fakes import ToyEmbedder
 
 LIBRARY = ROOT / "data" / "kellmouth-library.en.txt"
 LIBRARY_ID = "kellmouth-library.en"
@@ -291,4 +292,56 @@ def test_a_copy_under_the_wrong_number_is_not_taken_from_another_passage(app):
     app.llm.replies = [copy_as(BRANCH, BRANCH, wrong_number=True)]  # "[2]" for a copy of [1]
     answer = app.answerer.ask("How many books does the library hold compared with the old branch?",
                               doc_ids=[LIBRARY_ID])  # fmt: skip
+    assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+THANKED = "in der er Nordkorea für seine Opfer dankte"
+
+
+class ScoringEmbedder(ToyEmbedder):
+    """The toy embedder, with a similarity that scores the clause `THANKED` 0.9 against an
+    English text that says "thanked", and every other pair 0.2 (the real embedder's scores
+    are tested in test_e2e_slow)."""
+
+    def similarity(self, a: str, b: str) -> float:
+        pair = {a, b}
+        return 0.9 if THANKED in pair and any("thanked" in t for t in pair) else 0.2
+
+
+def scoring_app(settings, chroma_client, rules_off=()):
+    rules = [r for r in settings.rules if r not in ("decline_far", *rules_off)]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, ScoringEmbedder())
+    application.ingest([ARTICLE, LIBRARY])
+    return application
+
+
+# (the toy embedder matches shared words only, hence the German words in the question)
+THANKS = "Who thanked Nordkorea for seine Opfer?"
+
+
+def test_a_translated_copy_is_shown_as_its_passages_closest_clause(settings, chroma_client):
+    # Asked in English, the model translates the clause instead of copying it.
+    app = scoring_app(settings, chroma_client)
+    app.llm.replies = [copy_as("Putin gab derweil", "in which he thanked North Korea for its sacrifices"),
+                       "[1] in which he thanked North Korea for its sacrifices"]  # fmt: skip
+    answer = app.answerer.ask(THANKS, doc_ids=[ARTICLE_ID])
+    [span] = answer.spans
+    assert KURSK[span.start : span.end] == span.text == THANKED
+    assert answer.answer == (f"„{THANKED}“ [1].\n"
+                             "Machine translation: In which he thanked North Korea for its sacrifices [1].")
+    assert answer.rules == ["translated_copy_to_clause"]
+
+
+def test_without_the_rule_a_translated_copy_is_declined(settings, chroma_client):
+    app = scoring_app(settings, chroma_client, rules_off=["translated_copy_to_clause"])
+    app.llm.replies = [copy_as("Putin gab derweil", "in which he thanked North Korea for its sacrifices")]
+    answer = app.answerer.ask(THANKS, doc_ids=[ARTICLE_ID])
+    assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+def test_a_translated_copy_far_from_every_clause_is_declined(settings, chroma_client):
+    app = scoring_app(settings, chroma_client)
+    app.llm.replies = [copy_as("Putin gab derweil", "Putin visited Pyongyang in June")]
+    answer = app.answerer.ask(THANKS, doc_ids=[ARTICLE_ID])
     assert (answer.answered, answer.reason) == (False, "not_found")

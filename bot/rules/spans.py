@@ -4,7 +4,7 @@
   (most often a word of the question's language slipped into a copy of a passage in
   another: "Grissom, White and Chaffee" for "Grissom, White und Chaffee", "not
   monophyletisch" for "nicht monophyletisch") is found in its passage by aligning it
-  word by word (`bot.extraction.align`: at most one word in three differs, a word of four
+  word by word (`bot.recovery.align`: at most one word in three differs, a word of four
   letters matches, figures match exactly), and the passage's own words become the span.
   Without it such a copy is dropped and the question declined, though the model found
   the answer. The answer shows the document's words, so it cannot say what the passage
@@ -15,6 +15,14 @@
   in English about a German text) or has another inflected ending ("weibliche" for
   "weiblichen"; the shorter word of five letters at least, two letters of ending at
   most). `align` leaves one-word copies alone: with one word, one changed is all.
+- `translated_copy_to_clause`: a copy of two words or more that its passage holds
+  neither verbatim nor with a word changed — most often the model translated it into
+  the question's language ("the Regenwald successfully led to more Siedlungen and more
+  Rodungen") — becomes the clause of that passage (or the whole passage) whose meaning
+  the embedder scores closest to it, when at least `copy_min_similarity` (0.75). The
+  answer is the passage's clause; the model's words are never shown. What it costs: an
+  unanswerable question the model answered with a translated clause of a related
+  passage is answered too.
 - `figure_with_its_clause`: a copied figure with too few words to say what it counts
   ("4.700", "300 nordkoreanische Soldaten", "1998") is shown with the clause of its
   sentence that holds it ("dass Nordkorea … 4.700 Verluste", "schätzungsweise 300
@@ -35,8 +43,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import (Span, align, clause_of, is_bare_figure, match_word, recovered,
-                            with_its_alternative, with_span)  # fmt: skip
+from bot.extraction import Span, clause_of, is_bare_figure, with_its_alternative, with_span
+from bot.recovery import align, closest_clause, match_word, recovered
 from bot.request import Request
 from bot.rules.base import Rule
 
@@ -66,6 +74,15 @@ def one_word_otherwise_written(request: Request, found: list[Span]) -> list[Span
     return _recover(request, found, match_word, "one-word copies matched to the passage's word")
 
 
+def translated_copy_to_clause(request: Request, found: list[Span]) -> list[Span]:
+    threshold = request.settings.copy_min_similarity
+    if request.similarity is None or not threshold:
+        return found
+    return _recover(request, found,
+                    lambda words, passage: closest_clause(words, passage, request.similarity, threshold),
+                    "copies in other words, shown as their closest clause")  # fmt: skip
+
+
 def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
     out: list[Span] = []
     for span in found:
@@ -91,6 +108,8 @@ SPAN_RULES = (
          "a copy with a word changed is aligned with its passage's own words"),
     Rule("one_word_otherwise_written", "spans", one_word_otherwise_written,
          "a one-word copy is matched to the passage's word for the same number or stem"),
+    Rule("translated_copy_to_clause", "spans", translated_copy_to_clause,
+         "a copy in other words than its passage's is shown as the passage's closest clause"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
          "a copied figure without what it counts is shown with its clause"),
     Rule("keep_the_alternative", "spans", keep_the_alternative,
