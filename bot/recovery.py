@@ -14,6 +14,7 @@ What this module does not do: parse the model's reply or locate verbatim copies
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -130,13 +131,6 @@ def recovered(missed: list[tuple[int, str]], passages: list[Passage], document_t
     return out, left
 
 
-def aligned_spans(missed: list[tuple[int, str]], passages: list[Passage],
-                  document_text) -> list[Span]:  # fmt: skip
-    """Spans for copies no passage holds verbatim but one holds with a word changed
-    (`align`), in the order of `missed`."""
-    return recovered(missed, passages, document_text, align)[0]
-
-
 # -- copies in other words -----------------------------------------------------------------
 
 
@@ -170,12 +164,7 @@ def _same_number(mine: str, theirs: str) -> bool:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+    return len(os.path.commonprefix([a, b]))
 
 
 def _same_stem(mine: str, theirs: str) -> bool:

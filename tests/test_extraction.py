@@ -3,7 +3,7 @@
 import pytest
 
 from bot.extraction import Span, clause_of, clauses, is_bare_figure, locate, parse, spans, with_its_alternative
-from bot.recovery import align, aligned_spans, closest_clause, match_word, recovered
+from bot.recovery import align, closest_clause, match_word, recovered
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -195,7 +195,7 @@ def test_missed_lines_are_kept_and_aligned_in_order():
     assert [s.text for s in found] == ["Mickey Smith (Noel Clarke)"]
     # [3]: there is no passage 3
     assert missed == [(1, "Grissom, White and Chaffee"), (2, "Jack Harkness and the Doctor")]
-    aligned = aligned_spans(missed, [apollo, who], lambda p: document)
+    aligned, _ = recovered(missed, [apollo, who], lambda p: document, align)
     assert [(s.passage, s.text, document[s.start : s.end]) for s in aligned] == [
         (apollo, "Grissom, White und Chaffee", "Grissom, White und Chaffee")]
 
