@@ -14,7 +14,8 @@ depend on the question before it.
 
 Library access: public members only (checked against llama-cpp-python 0.3.36), but
 for one: the sampler chain of the last completion (`Llama._sampler`) is closed when
-the completion ends (`_free_sampler`), else memory grows with every question.
+the completion ends (`_free_sampler`), else memory grows with every question; then
+the heap's free pages go back to the system (`bot.memory`).
 The states are taken and restored with llama.cpp's C functions
 `llama_state_get_data`/`llama_state_set_data` on `Llama.ctx`, and `input_ids`/
 `n_tokens` set as `Llama.load_state` sets them: `Llama.save_state()`/`load_state()`
@@ -43,6 +44,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.llm import Message, StreamingLLM
+from bot.memory import give_back_freed_memory
 from models.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -297,6 +299,7 @@ class LlamaCppLLM(StreamingLLM):
                 usage["completion_tokens"] = count
             finally:
                 _free_sampler(self._llama)
+                give_back_freed_memory()  # the heap pages this question freed (bot.memory)
                 self.in_use -= 1
 
     # -- measuring ----------------------------------------------------------------------
