@@ -26,3 +26,29 @@ def test_question_set_is_valid(name):
         assert bool(case.gold) == (case.kind not in {"unanswerable", "injection"}), case.id
         for pattern in [*case.all, *case.none, *(case.atleast[1] if case.atleast else [])]:
             re.compile(pattern)
+
+
+def test_why_and_yes_no_probes_name_real_documents_and_real_evidence():
+    """The why- and yes/no probes across eight documents (`why_min_score` is judged on
+    them): every document exists, every answerable probe's evidence is in it, and each
+    document has one answerable and one unanswerable probe of each kind."""
+    from collections import Counter
+
+    from bot.evaluation import gold_spans, load_set
+
+    qset = load_set(ROOT / "tests" / "data" / "why-yesno-probes.jsonl")
+    per_document = Counter()
+    for case in qset.cases:
+        path = qset.document_path(case, ARTICLE)
+        shown = path.with_suffix(".extracted.txt") if path.suffix == ".html" else path
+        text = shown.read_text(encoding="utf-8")
+        per_document[path.name] += 1
+        if case.kind == "unanswerable":
+            assert not case.evidence and not case.all, case.id
+        else:
+            assert case.kind in {"why", "yesno"}, case.id
+            assert gold_spans(case, text), case.id
+            for pattern in case.all:
+                re.compile(pattern)
+    assert len(per_document) == 8
+    assert set(per_document.values()) == {4}
