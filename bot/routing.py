@@ -157,11 +157,32 @@ _YES_NO = {lang: re.compile(rf"^\W*({'|'.join(openers)})(?=[\s,]|$)", _I)
            for lang, openers in lx.YES_NO_OPENERS.items()}  # fmt: skip
 
 
+_OPEN_WORDS = {lang: re.compile(rf"\b({'|'.join(lx.QUESTION_WORDS[lang] + lx.OPEN_QUESTION_WORDS[lang])})\b", _I)
+               for lang in lx.OPEN_QUESTION_WORDS}  # fmt: skip
+_REQUEST_OPENER = {lang: re.compile(rf"^\W*({'|'.join(openers)})\b", _I)
+                   for lang, openers in lx.REQUEST_OPENERS.items()}  # fmt: skip
+
+
 def is_yes_no_question(question: str, language: str) -> bool:
     """ "Did Zelensky agree …?", "Hat Putin …?", "Est-ce que …?": a yes/no question, by the
-    openers of the question's language ("Was kostet das?" is not one in German)."""
+    openers of the question's language ("Was kostet das?" is not one in German); or, in
+    English, German and French, a question typed without an opener ("le suspect a avoué
+    ?", "Kommt Rose Tyler zurück?", see `asks_without_question_word`)."""
     pattern = _YES_NO.get(language)
-    return bool(pattern and pattern.search(question))
+    return bool(pattern and pattern.search(question)) or asks_without_question_word(question, language)
+
+
+def asks_without_question_word(question: str, language: str) -> bool:
+    """A question mark, two words or more, and no question word, how-many, why, request
+    opener or measure asked: "le suspect a avoué ?", "Kommt sie zurück?", "strike over?".
+    Not "Kim Jong Un's age?" (a measure), "Name one way …?" (a request) or "Kursk?" (one
+    word: too short to tell)."""
+    words = _OPEN_WORDS.get(language)
+    if words is None or not question.rstrip().endswith("?") or len(re.findall(r"\w+", question)) < 2:
+        return False
+    if words.search(question) or _HOW_MANY.search(question) or is_why_question(question):
+        return False
+    return not _REQUEST_OPENER[language].search(question) and asked_measure(question) is None
 
 
 _HOW_MANY = re.compile(rf"\b({_words(lx.HOW_MANY)})\b", _I)

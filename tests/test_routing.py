@@ -318,3 +318,30 @@ def test_measures_on_other_articles(question, measure):
 )
 def test_yes_no_questions(question, lang, yes_no):
     assert is_yes_no_question(question, lang) is yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "yes_no"),
+    [
+        # typed without an opener: a question mark and no question word
+        ("le suspect a avoué ?", "fr", True),
+        ("la préfète a accepté les critiques ?", "fr", True),
+        ("Kommt Rose Tyler in der zehnten Serie zurück?", "de", True),
+        ("Spielt er noch für den Verein?", "de", True),
+        ("strike over?", "en", True),
+        ("the paintings were found?", "en", True),
+        # a question word, how many or why anywhere, a request, a measure, one word
+        ("Der Vertrag wurde wann unterzeichnet?", "de", False),
+        ("Womit wurde die Alarmanlage bezahlt?", "de", False),
+        ("la grève coûte combien ?", "fr", False),
+        ("Wieviele Soldaten?", "de", False),
+        ("the strike started why?", "en", False),
+        ("Name one way the Plowshares organization closed the base?", "en", False),
+        ("Nenne drei Gründe für den Streik?", "de", False),
+        ("Kim Jong Un's age?", "en", False),
+        ("Kursk?", "de", False),
+        ("le suspect a avoué", "fr", False),
+    ],
+)
+def test_yes_no_questions_typed_without_an_opener(question, lang, yes_no):
+    assert is_yes_no_question(question, lang) is yes_no

@@ -43,6 +43,22 @@ YES_NO_OPENERS = {
     "it": ("è", "sono", "era", "erano", "ha", "hanno", "c'è", "ci sono"),
 }  # fmt: skip
 
+# A question with a question mark and none of these words, no question word and no request
+# opener is a yes/no question too, in the word order people type in chat ("le suspect a
+# avoué ?", "Kommt sie zurück?", "strike over?"). These complete QUESTION_WORDS: German
+# w-words and their compounds ("wohin", "womit"), "whose", French "lequel".
+OPEN_QUESTION_WORDS = {
+    "en": ("whose", "whom"),
+    "de": ("wessen", r"wo(hin|her|mit|zu|für|von|durch|bei|nach|raus|rum|rüber|gegen|über|um|vor|ran|rauf|rin)"),
+    "fr": (r"lequel", r"laquelle", r"lesquel(le)?s", r"qu['’]est-ce"),
+}  # fmt: skip
+# Requests typed with a question mark ("Name one way …?", "Nenne drei …?") ask for words.
+REQUEST_OPENERS = {
+    "en": ("name", "list", "give", "tell", "show", "describe", "explain", "say"),
+    "de": (r"nenne\w*", "gib", r"zeig\w*", r"beschreib\w*", r"erklär\w*", "sag", r"liste\w*"),
+    "fr": (r"nomme\w*", r"cite\w*", r"donne\w*", r"décri\w*", r"explique\w*", "dis", r"liste\w*"),
+}  # fmt: skip
+
 # A second question joined to the first: "…, and who disputes it?"
 CONJUNCTIONS = {"en": ("and",), "de": ("und",), "fr": ("et",), "es": ("y",), "it": ("e",)}
 QUESTION_WORDS = {
