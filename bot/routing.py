@@ -157,8 +157,10 @@ _YES_NO = {lang: re.compile(rf"^\W*({'|'.join(openers)})(?=[\s,]|$)", _I)
            for lang, openers in lx.YES_NO_OPENERS.items()}  # fmt: skip
 
 
-_OPEN_WORDS = {lang: re.compile(rf"\b({'|'.join(lx.QUESTION_WORDS[lang] + lx.OPEN_QUESTION_WORDS[lang])})\b", _I)
-               for lang in lx.OPEN_QUESTION_WORDS}  # fmt: skip
+_OPEN_WORDS = {
+    lang: re.compile(rf"\b({'|'.join(lx.QUESTION_WORDS[lang] + words)})\b", _I)
+    for lang, words in lx.OPEN_QUESTION_WORDS.items()
+}
 _REQUEST_OPENER = {lang: re.compile(rf"^\W*({'|'.join(openers)})\b", _I)
                    for lang, openers in lx.REQUEST_OPENERS.items()}  # fmt: skip
 

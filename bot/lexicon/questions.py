@@ -49,7 +49,8 @@ YES_NO_OPENERS = {
 # w-words and their compounds ("wohin", "womit"), "whose", French "lequel".
 OPEN_QUESTION_WORDS = {
     "en": ("whose", "whom"),
-    "de": ("wessen", r"wo(hin|her|mit|zu|für|von|durch|bei|nach|raus|rum|rüber|gegen|über|um|vor|ran|rauf|rin)"),
+    "de": ("wessen",
+           r"wo(hin|her|mit|zu|für|von|durch|bei|nach|raus|rum|rüber|gegen|über|um|vor|ran|rauf|rin)"),
     "fr": (r"lequel", r"laquelle", r"lesquel(le)?s", r"qu['’]est-ce"),
 }  # fmt: skip
 # Requests typed with a question mark ("Name one way …?", "Nenne drei …?") ask for words.
