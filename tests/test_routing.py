@@ -314,15 +314,6 @@ def test_measures_on_other_articles(question, measure):
         ("Who leads the union?", "en", False),
         ("Qui a signé le traité ?", "fr", False),
         ("Wie viele Schiffe warten?", "de", False),
-    ],
-)
-def test_yes_no_questions(question, lang, yes_no):
-    assert is_yes_no_question(question, lang) is yes_no
-
-
-@pytest.mark.parametrize(
-    ("question", "lang", "yes_no"),
-    [
         # typed without an opener: a question mark and no question word
         ("le suspect a avoué ?", "fr", True),
         ("la préfète a accepté les critiques ?", "fr", True),
@@ -343,5 +334,5 @@ def test_yes_no_questions(question, lang, yes_no):
         ("le suspect a avoué", "fr", False),
     ],
 )
-def test_yes_no_questions_typed_without_an_opener(question, lang, yes_no):
+def test_yes_no_questions(question, lang, yes_no):
     assert is_yes_no_question(question, lang) is yes_no

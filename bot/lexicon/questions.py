@@ -43,7 +43,7 @@ YES_NO_OPENERS = {
     "it": ("è", "sono", "era", "erano", "ha", "hanno", "c'è", "ci sono"),
 }  # fmt: skip
 
-# A question with a question mark and none of these words, no question word and no request
+# A question with a question mark, no word of QUESTION_WORDS or of these and no request
 # opener is a yes/no question too, in the word order people type in chat ("le suspect a
 # avoué ?", "Kommt sie zurück?", "strike over?"). These complete QUESTION_WORDS: German
 # w-words and their compounds ("wohin", "womit"), "whose", French "lequel".
