@@ -20,7 +20,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.grounding import NONE_REPLY
-from bot.lexicon import OR_WORDS, alternation
+from bot.lexicon import (
+    ADJECTIVE_PREPOSITIONS,
+    ARTICLES,
+    CAPITALISED_NOUNS,
+    DATE_WORDS,
+    MONTHS,
+    OR_WORDS,
+    alternation,
+)
 from bot.numbers import NUMBER, fix_number_spacing, numbers
 from retrieval.search import Passage
 
@@ -177,6 +185,60 @@ def with_its_alternative(span: Span, document_text: str) -> Span:
         return span
     stop = passage.start + _trimmed(text, end, _clause_end(text, alternative.end()))
     return Span(passage, span.start, stop, document_text[span.start:stop])
+
+
+# The word right before a place in a text, with the spaces between.
+_WORD_BEFORE = re.compile(r"([^\W\d_]+\s+)$")
+_INFLECTED = re.compile(r"[^\W\d_]{2,}(?:e|en|em|er|es)$")
+_CAPITALISED_RUN = re.compile(r"(?:\s+[^\W\d_]*[A-ZÀ-ÖØ-Þ][\w'’&-]*)+")
+# A capitalised date ("in March", "on Friday") is not a name that goes on.
+_DATE_NAMES = frozenset(w for words in (*MONTHS, *DATE_WORDS.values()) for w in words)
+
+
+def with_its_noun_phrase(span: Span, document_text: str, language: str | None) -> Span:
+    """`span` widened to the noun phrase it is part of, in the passage's `language`:
+
+    - in a language that capitalises every noun (German), back over the article of a
+      noun it starts with ("Meister" → "dem Meister") and over the inflected adjectives
+      between the two or after a preposition ("Palmen" of "von hohen Palmen" → "hohen
+      Palmen"): there a capital marks a noun, and its article starts its phrase;
+    - in a language that capitalises only names, on over the capitalised words that go
+      on with a name it ends with ("Grayhaven" → "Grayhaven Terminals"; not a date:
+      "in March Putin said"). German capitalises every noun ("dass Nordkorea Truppen
+      …"), so not there.
+
+    A copy cut inside its noun phrase answers less than the passage says ("Palmen" for
+    tall palm trees); the words added are the passage's own."""
+    passage = span.passage
+    text = passage.text
+    begin, end = span.start - passage.start, span.end - passage.start
+    articles = ARTICLES.get(language or "", ())
+    prepositions = ADJECTIVE_PREPOSITIONS.get(language or "", ())
+    if language in CAPITALISED_NOUNS and span.text[:1].isupper():
+        left = begin
+        while match := _WORD_BEFORE.search(text, 0, left):
+            raw = match.group(1).rstrip()
+            word = raw.lower()
+            if word in articles:
+                left = match.start()
+                break
+            before = _WORD_BEFORE.search(text, 0, match.start())
+            if (raw.islower() and word not in prepositions and _INFLECTED.fullmatch(word)
+                    and before and before.group(1).rstrip().lower() in (*articles, *prepositions)):
+                left = match.start()
+                continue
+            break
+        begin = left
+    last = span.text.split()[-1:] or [""]
+    if (language is not None and language not in CAPITALISED_NOUNS and last[0][:1].isupper()
+            and last[0].lower() not in _DATE_NAMES):  # fmt: skip
+        run = _CAPITALISED_RUN.match(text, end)
+        if run:
+            end = _trimmed(text, end, run.end())
+    start, stop = passage.start + begin, passage.start + end
+    if (start, stop) == (span.start, span.end):
+        return span
+    return Span(passage, start, stop, document_text[start:stop])
 
 
 def _clause_end(text: str, at: int) -> int:

@@ -2,7 +2,17 @@
 
 import pytest
 
-from bot.extraction import Span, clause_of, clauses, is_bare_figure, locate, parse, spans, with_its_alternative
+from bot.extraction import (
+    Span,
+    clause_of,
+    clauses,
+    is_bare_figure,
+    locate,
+    parse,
+    spans,
+    with_its_alternative,
+    with_its_noun_phrase,
+)
 from bot.recovery import align, closest_clause, match_word, recovered
 from retrieval.search import Passage
 
@@ -223,6 +233,47 @@ def test_a_copy_cut_before_or_is_taken_on_to_the_end_of_its_clause(words, text, 
     document = " " * 100 + text
     span = with_its_alternative(span_of(words, text), document)
     assert span.text == taken == document[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "language", "widened"),
+    [
+        # German: the article, and inflected adjectives after an article or a preposition
+        ("Meister", "Er kämpfte gegen die Daleks, die Cybermen und dem Meister, einem Herrn der Zeit.",
+         "de", "dem Meister"),
+        ("Palmen", "Der Boulevard ist eine Landstraße, die größtenteils von hohen Palmen gesäumt ist.",
+         "de", "hohen Palmen"),
+        ("Überraschungsoffensive", "Die Ukraine startete im August eine Überraschungsoffensive in Kursk.",
+         "de", "eine Überraschungsoffensive"),
+        ("Alarmanlage", "Die Stadt hatte das Geld für die neue, vom Internet getrennte Alarmanlage gestrichen.",
+         "de", "Alarmanlage"),  # a comma before "getrennte …": not one phrase with "die neue"
+        ("Schatz", "Die Polizei fand den verschwundenen Schatz in einer Lagerhalle.", "de",
+         "den verschwundenen Schatz"),
+        ("Lagerhalle", "Die Polizei fand den Schatz später in einer leeren Lagerhalle.", "de",
+         "einer leeren Lagerhalle"),
+        # German: not a noun phrase's start
+        ("Nordkorea", "Der Geheimdienst sagt, dass Nordkorea Truppen nach Russland geschickt habe.",
+         "de", "Nordkorea"),  # every German noun is capitalised: no name goes on
+        ("vorsieht", "Sie schlossen einen Vertrag, der vorsieht, dass beide Seiten Beistand leisten.",
+         "de", "vorsieht"),  # "der" is a relative pronoun before a verb
+        ("Soldaten", "Nach Angaben des NIS wurden rund 300 Soldaten getötet.", "de", "Soldaten"),
+        ("Verluste", "Nordkorea erlitt über Verluste keine Angaben.", "de", "Verluste"),
+        # English and French: the rest of a name
+        ("Grayhaven", "Talks with the terminal operator Grayhaven Terminals broke down on Friday.",
+         "en", "Grayhaven Terminals"),
+        ("DuMont", "He proposed a merger between UPT and the DuMont Television Network, which was "
+         "also in trouble.", "en", "DuMont Television Network"),
+        ("Jérôme", "Le feu a été maîtrisé selon le colonel Jérôme Baudrier, chef des pompiers.", "fr",
+         "Jérôme Baudrier"),
+        ("March", "The bridge opened in March North Korea said.", "en", "March"),  # a date
+        ("Master", "The Doctor fought the Master in the final episode.", "en", "Master"),  # no article in English
+        ("trees", "The boulevard is lined with tall palm trees.", "en", "trees"),
+    ],
+)
+def test_a_copy_cut_inside_a_noun_phrase_is_widened_to_it(words, text, language, widened):
+    document = " " * 100 + text
+    span = with_its_noun_phrase(span_of(words, text), document, language)
+    assert span.text == widened == document[span.start : span.end]
 
 
 LINEAGES = ("Alle primären Chloroplasten gehören zu einer von drei Entwicklungslinien, die "

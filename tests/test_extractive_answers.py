@@ -227,6 +227,29 @@ def test_without_the_alternative_rule_the_cut_copy_stands(settings, chroma_clien
     assert answer.answer == f"{CUT[0].upper()}{CUT[1:]} [1]."
 
 
+def test_a_copy_cut_inside_a_noun_phrase_gets_the_whole_phrase(app):
+    # German: the article and adjective of the noun; English: the rest of the name.
+    app.llm.replies = [copy("Verteidigungsvertrag")]
+    answer = app.answerer.ask("Was unterzeichneten Kim und Putin im vergangenen Jahr?", doc_ids=[ARTICLE_ID])
+    assert answer.answer == "Einen historischen Verteidigungsvertrag [1]."
+    assert answer.rules == ["whole_noun_phrase"]
+    app.llm.replies = [copy("Kellmouth Sailing")]
+    answer = app.answerer.ask("Who restored the clock tower?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == "Kellmouth Sailing Club [1]."
+    [span] = answer.spans
+    assert LIBRARY_TEXT[span.start : span.end] == "Kellmouth Sailing Club"
+
+
+def test_without_the_noun_phrase_rule_the_cut_copy_stands(settings, chroma_client, toy_embedder):
+    rules = [r for r in settings.rules if r != "whole_noun_phrase"]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([ARTICLE])
+    application.llm.replies = [copy("Verteidigungsvertrag")]
+    answer = application.answerer.ask("Was unterzeichneten Kim und Putin im vergangenen Jahr?")
+    assert answer.answer == "Verteidigungsvertrag [1]."
+
+
 def copy_as(phrase: str, written: str, *, wrong_number: bool = False):
     """A scripted reply that copies `phrase` as `written` ("drei" for "three"), with the
     number of its passage, or of another passage shown when `wrong_number`."""
@@ -282,8 +305,9 @@ def test_without_the_one_word_rule_a_number_written_otherwise_is_declined(settin
 def test_a_one_word_copy_with_another_ending_is_the_passages_word(app):
     app.llm.replies = [copy_as("Der russische Präsident Wladimir Putin", "Präsidenten")]
     answer = app.answerer.ask("Wer dankte Nordkorea für seine Opfer?", doc_ids=[ARTICLE_ID])
-    assert answer.answer == "Präsident [1]."
-    assert answer.rules == ["one_word_otherwise_written"]
+    # the word matched, then its article and adjective ("Präsident" alone was cut inside)
+    assert answer.answer == "Der russische Präsident [1]."
+    assert answer.rules == ["one_word_otherwise_written", "whole_noun_phrase"]
 
 
 def test_a_copy_under_the_wrong_number_is_not_taken_from_another_passage(app):

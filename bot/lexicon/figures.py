@@ -22,6 +22,18 @@ NUMBER_WORDS = {
 RANGE_WORDS = {"de": ("bis",), "en": ("to",), "fr": ("à",), "signs": ("-", "–")}
 # The word that joins an alternative: "getötet oder verletzt", "ctDNA or cpDNA".
 OR_WORDS = {"de": ("oder", r"bzw\."), "en": ("or",), "fr": ("ou",), "es": ("o", "u"), "it": ("o", "oppure")}
+# The articles a noun phrase starts with, where a capital marks a noun: "dem Meister".
+ARTICLES = {
+    "de": ("der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "eines", "einem", "einen"),
+}
+# Languages that capitalise every noun, not only names.
+CAPITALISED_NOUNS = ("de",)
+# Prepositions that may stand before an adjective and its noun: "von hohen Palmen".
+ADJECTIVE_PREPOSITIONS = {
+    "de": ("von", "vom", "mit", "zu", "zum", "zur", "bei", "beim", "aus", "nach", "in", "im", "an",
+           "am", "auf", "für", "über", "unter", "vor", "hinter", "neben", "zwischen", "durch",
+           "gegen", "ohne", "um"),
+}
 # Units of measured quantities (areas, lengths, weights, currencies), not counted things.
 UNITS = (
     r"(square |sq\.? )?(kilomet(er|re)s?|km[²2]?|miles?|met(er|re)s?|hectares?|acres?)\b",

@@ -37,13 +37,25 @@
   ("rund 4.700 … Soldaten … getötet" of "getötet oder verletzt wurden", "ctDNA" of
   "ctDNA oder cpDNA") is taken on to the end of that clause: cut there, the answer
   says one thing where the passage says either (4,700 killed, for killed or wounded).
+- `whole_noun_phrase`: a copy cut inside its noun phrase is widened to it: in German
+  back over the article and inflected adjectives of the noun it starts with ("Meister"
+  → "dem Meister", "Palmen" → "hohen Palmen"), in English or French on over the
+  capitalised words of the name it ends with ("Grayhaven" → "Grayhaven Terminals").
+  Cut inside, the answer says less than the passage ("palms" for tall palm trees).
 """
 
 from __future__ import annotations
 
 import logging
 
-from bot.extraction import Span, clause_of, is_bare_figure, with_its_alternative, with_span
+from bot.extraction import (
+    Span,
+    clause_of,
+    is_bare_figure,
+    with_its_alternative,
+    with_its_noun_phrase,
+    with_span,
+)
 from bot.recovery import align, closest_clause, match_word, recovered
 from bot.request import Request
 from bot.rules.base import Rule
@@ -103,6 +115,16 @@ def keep_the_alternative(request: Request, found: list[Span]) -> list[Span]:
     return out
 
 
+def whole_noun_phrase(request: Request, found: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in found:
+        document = request.view.document(span.passage.doc_id).text
+        out = with_span(out, with_its_noun_phrase(span, document, request.language_of(span.passage)))
+    if out != found:
+        log.info("copies cut inside a noun phrase, widened: %s", [s.text for s in out])
+    return out
+
+
 SPAN_RULES = (
     Rule("align_changed_copy", "spans", align_changed_copy,
          "a copy with a word changed is aligned with its passage's own words"),
@@ -114,4 +136,6 @@ SPAN_RULES = (
          "a copied figure without what it counts is shown with its clause"),
     Rule("keep_the_alternative", "spans", keep_the_alternative,
          "a copy cut before \"or\" is taken on to the end of its clause"),
+    Rule("whole_noun_phrase", "spans", whole_noun_phrase,
+         "a copy cut inside a noun phrase gets its article, adjectives or the rest of a name"),
 )  # fmt: skip
