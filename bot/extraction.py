@@ -241,6 +241,28 @@ def with_its_noun_phrase(span: Span, document_text: str, language: str | None) -
     return Span(passage, start, stop, document_text[start:stop])
 
 
+_NEXT_CLAUSE = re.compile(r"\s*[,;]\s+")
+
+
+def with_the_figure_after(span: Span, document_text: str) -> Span:
+    """`span`, a copy holding a figure that ends its clause, taken on over the next clause
+    of its sentence when that one holds a figure too ("Police counted 1,800 marchers" →
+    "…, the organisers said 4,500 took part"; "620 personnes ont dû quitter leur
+    domicile" → "…; la mairie de Lorvignac avance le chiffre de 900"): the sentence sets
+    another figure against it, from another source or time, or breaks it down."""
+    passage = span.passage
+    text = passage.text
+    end = span.end - passage.start
+    after = _NEXT_CLAUSE.match(text, end)
+    if not numbers(span.text) or not after:
+        return span
+    stop = _clause_end(text, after.end())
+    if not NUMBER.search(text, after.end(), stop):
+        return span
+    stop = passage.start + _trimmed(text, end, stop)
+    return Span(passage, span.start, stop, document_text[span.start:stop])
+
+
 def _clause_end(text: str, at: int) -> int:
     return next((m.start() for m in _CLAUSE_END.finditer(text, at)), len(text))
 

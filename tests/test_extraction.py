@@ -12,6 +12,7 @@ from bot.extraction import (
     spans,
     with_its_alternative,
     with_its_noun_phrase,
+    with_the_figure_after,
 )
 from bot.recovery import align, closest_clause, match_word, recovered
 from retrieval.search import Passage
@@ -274,6 +275,32 @@ def test_a_copy_cut_inside_a_noun_phrase_is_widened_to_it(words, text, language,
     document = " " * 100 + text
     span = with_its_noun_phrase(span_of(words, text), document, language)
     assert span.text == widened == document[span.start : span.end]
+
+
+MARCHERS = "Police counted 1,800 marchers, the organisers said 4,500 took part."
+EVACUATED_FR = ("Selon la préfecture, 620 personnes ont dû quitter leur domicile ; la mairie avance le "
+           "chiffre de 900, en comptant les vacanciers.")  # fmt: skip
+LOSSES_DE = "Nordkorea erlitt 4.700 Verluste, darunter 600 Tote, teilte der Geheimdienst mit."
+STORM_HURT = "The storm killed 12 people, most of them in the harbour, and injured 45 others."
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "taken"),
+    [
+        ("Police counted 1,800 marchers", MARCHERS, "Police counted 1,800 marchers, the organisers said 4,500 took part"),
+        ("620 personnes ont dû quitter leur domicile", EVACUATED_FR,
+         "620 personnes ont dû quitter leur domicile ; la mairie avance le chiffre de 900"),
+        ("4.700 Verluste", LOSSES_DE, "4.700 Verluste, darunter 600 Tote"),
+        ("The storm killed 12 people", STORM_HURT, "The storm killed 12 people"),  # no figure in the next clause
+        ("Police counted 1,800", MARCHERS, "Police counted 1,800"),  # does not end its clause
+        ("the organisers said 4,500 took part", MARCHERS, "the organisers said 4,500 took part"),  # the last
+        ("Selon la préfecture", EVACUATED_FR, "Selon la préfecture"),  # no figure of its own
+    ],
+)
+def test_a_figure_is_taken_with_the_figure_the_next_clause_sets_against_it(words, text, taken):
+    document = " " * 100 + text
+    span = with_the_figure_after(span_of(words, text), document)
+    assert span.text == taken == document[span.start : span.end]
 
 
 LINEAGES = ("Alle primären Chloroplasten gehören zu einer von drei Entwicklungslinien, die "

@@ -250,6 +250,32 @@ def test_without_the_noun_phrase_rule_the_cut_copy_stands(settings, chroma_clien
     assert answer.answer == "Verteidigungsvertrag [1]."
 
 
+def test_a_copied_figure_comes_with_the_figure_its_sentence_sets_against_it(app):
+    # A how-many copy ending its clause is shown with the next clause when that one holds
+    # a figure too; "twice as many" is no figure.
+    app.llm.replies = [copy("The conversion cost 4.2 million euros")]
+    answer = app.answerer.ask("How much did the conversion cost?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == ("The conversion cost 4.2 million euros, of which 1.5 million came from a regional "
+                             "heritage fund and the rest from the town's own budget [1].")  # fmt: skip
+    assert "figure_set_against_it" in answer.rules
+    app.llm.replies = [copy("The library holds about 38,000 books")]
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == "The library holds about 38,000 books [1]."
+    app.llm.replies = [copy("The conversion cost 4.2 million euros")]
+    answer = app.answerer.ask("What did the conversion cost?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == "The conversion cost 4.2 million euros [1]."  # not asked how many
+
+
+def test_without_the_set_against_rule_the_first_figure_stands(settings, chroma_client, toy_embedder):
+    rules = [r for r in settings.rules if r != "figure_set_against_it"]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest([LIBRARY])
+    application.llm.replies = [copy("The conversion cost 4.2 million euros")]
+    answer = application.answerer.ask("How much did the conversion cost?")
+    assert answer.answer == "The conversion cost 4.2 million euros [1]."
+
+
 def copy_as(phrase: str, written: str, *, wrong_number: bool = False):
     """A scripted reply that copies `phrase` as `written` ("drei" for "three"), with the
     number of its passage, or of another passage shown when `wrong_number`."""

@@ -37,6 +37,12 @@
   ("rund 4.700 … Soldaten … getötet" of "getötet oder verletzt wurden", "ctDNA" of
   "ctDNA oder cpDNA") is taken on to the end of that clause: cut there, the answer
   says one thing where the passage says either (4,700 killed, for killed or wounded).
+- `figure_set_against_it`: asked how many, a copy holding a figure that ends its clause
+  is taken on over the next clause of its sentence (after a comma or semicolon) when that
+  clause holds a figure too: the sentence sets another figure against it, from another
+  source or time ("Police counted 1,800 marchers, the organisers said 4,500 took part";
+  "620 personnes …; la mairie … avance le chiffre de 900"), or breaks it down. The model
+  often copies only the first; the issue asks for each with its source.
 - `whole_noun_phrase`: a copy cut inside its noun phrase is widened to it: in German
   back over the article and inflected adjectives of the noun it starts with ("Meister"
   → "dem Meister", "Palmen" → "hohen Palmen"), in English or French on over the
@@ -55,9 +61,11 @@ from bot.extraction import (
     with_its_alternative,
     with_its_noun_phrase,
     with_span,
+    with_the_figure_after,
 )
 from bot.recovery import align, closest_clause, match_word, recovered
 from bot.request import Request
+from bot.routing import asks_how_many
 from bot.rules.base import Rule
 
 log = logging.getLogger(__name__)
@@ -125,6 +133,18 @@ def whole_noun_phrase(request: Request, found: list[Span]) -> list[Span]:
     return out
 
 
+def figure_set_against_it(request: Request, found: list[Span]) -> list[Span]:
+    if not asks_how_many(request.question):
+        return found
+    out: list[Span] = []
+    for span in found:
+        out = with_span(out, with_the_figure_after(span, request.view.document(span.passage.doc_id).text))
+    if out != found:
+        log.info("copied figures shown with the figure their sentence sets against them: %s",
+                 [s.text for s in out])  # fmt: skip
+    return out
+
+
 SPAN_RULES = (
     Rule("align_changed_copy", "spans", align_changed_copy,
          "a copy with a word changed is aligned with its passage's own words"),
@@ -136,6 +156,8 @@ SPAN_RULES = (
          "a copied figure without what it counts is shown with its clause"),
     Rule("keep_the_alternative", "spans", keep_the_alternative,
          "a copy cut before \"or\" is taken on to the end of its clause"),
+    Rule("figure_set_against_it", "spans", figure_set_against_it,
+         "a how-many copy is shown with the figure the next clause of its sentence sets against it"),
     Rule("whole_noun_phrase", "spans", whole_noun_phrase,
          "a copy cut inside a noun phrase gets its article, adjectives or the rest of a name"),
 )  # fmt: skip
