@@ -9,7 +9,9 @@ is what a long-running bot would gain. Every question is different, so neither t
 answer cache nor the query-vector cache answers for free. Writes, into `--out`:
 
 - `soak.csv`: question number, resident MB, seconds since the start;
-- `soak.json`: the figures (also printed as the last line);
+- `soak.json`: the figures (also printed as the last line), with the growth split by
+  kind on Linux: `anon_growth_mb` (the heap and other memory of the process's own) and
+  `file_growth_mb` (pages of the mapped model files touched since the warm-up);
 - `soak.png`: the curve, with the warm-up marked (needs matplotlib, a test extra).
 
 Nothing is asserted: read the figures (the README records one run).
@@ -60,6 +62,25 @@ def figures(samples: list[tuple[int, float, float]], warmup: int) -> dict:
         "second_half_kb_per_question": round(slope, 1),
         "seconds": round(samples[-1][2], 1),
     }
+
+
+def resident_split(status: str | None = None) -> dict[str, float] | None:
+    """Resident memory by kind, in MB, from /proc/self/status (Linux): `anon` is the
+    process's own memory (heap, stacks, anonymous maps), `file` the pages of mapped files
+    it has touched (the models' weights are mapped), `shmem` shared memory. None where
+    the kernel does not say."""
+    if status is None:
+        try:
+            status = Path("/proc/self/status").read_text()
+        except OSError:
+            return None
+    kinds = {"RssAnon": "anon", "RssFile": "file", "RssShmem": "shmem"}
+    split = {}
+    for line in status.splitlines():
+        key, _, value = line.partition(":")
+        if key in kinds and value.strip().endswith("kB"):
+            split[kinds[key]] = round(int(value.split()[0]) / 1024, 1)
+    return split if len(split) == len(kinds) else None
 
 
 def plot_curve(samples: list[tuple[int, float, float]], warmup: int, path: Path, title: str) -> Path:
@@ -120,6 +141,7 @@ def main() -> None:
     offline_environment()
     process = psutil.Process()
     samples: list[tuple[int, float, float]] = []
+    split_at: dict[int, dict[str, float] | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = App(Settings(data_dir=Path(tmp), llm_model=args.model))
         app.ingest()
@@ -131,9 +153,14 @@ def main() -> None:
             answerer.ask(question)
             rss = process.memory_info().rss / 2**20
             samples.append((i, rss, time.perf_counter() - started))
-            if i % args.every == 0 or i == args.warmup:
-                print(f"{i:5d} questions  rss {rss:8.1f} MB  {samples[-1][2]:7.1f} s", flush=True)
+            if i % args.every == 0 or i == args.warmup or i == args.questions:
+                split_at[i] = resident_split()
+                kinds = "  ".join(f"{k} {v:8.1f}" for k, v in (split_at[i] or {}).items())
+                print(f"{i:5d} questions  rss {rss:8.1f} MB  {kinds}  {samples[-1][2]:7.1f} s", flush=True)
     report = {"model": args.model, **figures(samples, args.warmup)}
+    first, last = split_at.get(min(args.warmup, args.questions)), split_at.get(args.questions)
+    if first and last:  # where the growth after the warm-up is: the heap, or mapped weights
+        report.update({f"{kind}_growth_mb": round(last[kind] - first[kind], 1) for kind in first})
     title = f"{args.model}: {report['growth_mb']:+.1f} MB after question {args.warmup}"
     for path in write_outputs(samples, report, args.out, title):
         print(f"wrote {path}", file=sys.stderr)

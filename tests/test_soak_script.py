@@ -34,3 +34,10 @@ def test_the_curve_is_written_next_to_the_figures(tmp_path):
     assert json.loads((tmp_path / "out" / "soak.json").read_text()) == report
     lines = (tmp_path / "out" / "soak.csv").read_text().splitlines()
     assert lines[:2] == ["question,rss_mb,seconds", "1,900.0,1.0"] and len(lines) == 11
+
+
+def test_resident_memory_is_split_into_the_processs_own_and_mapped_files():
+    status = ("Name:\tpython\nVmRSS:\t 2718720 kB\nRssAnon:\t 1048576 kB\nRssFile:\t 1669120 kB\n"
+              "RssShmem:\t    1024 kB\nThreads:\t4\n")  # fmt: skip
+    assert soak.resident_split(status) == {"anon": 1024.0, "file": 1630.0, "shmem": 1.0}
+    assert soak.resident_split("Name:\tpython\n") is None  # a kernel that does not say
