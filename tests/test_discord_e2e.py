@@ -423,7 +423,11 @@ async def test_ten_users_at_once_are_answered_in_order_and_the_eleventh_is_busy(
     finals = [await s.wait_for_edit(is_final, timeout=ANSWER_TIMEOUT_S) for s in line]
     for s in [*sent, quote]:
         acknowledged(s)
-    assert [f.at for f in finals] == sorted(f.at for f in finals), "answered in their order"
+    # Answered in their order. A message's final edit waits out its stream interval after
+    # its last edit (a place notice), so two answers the 135M model finishes within one
+    # interval can reach Discord in either order: order is kept up to that interval.
+    assert all(later.at > earlier.at - STREAM_INTERVAL_S for earlier, later in zip(finals, finals[1:])), \
+        ("answered in their order", [round(f.at - finals[0].at, 2) for f in finals])
     assert quoted.at < finals[1].at, "/quote was answered while questions waited"
     for s, final in zip(line, finals, strict=True):
         shown = [place(e) for e in s.edits if place(e) is not None]
