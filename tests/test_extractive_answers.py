@@ -36,6 +36,15 @@ def app(settings, chroma_client, toy_embedder):
     return application
 
 
+def app_without(rule: str, settings, chroma_client, toy_embedder, documents):
+    """`app`'s settings without `rule`, over `documents` only: what the rule is worth."""
+    rules = [r for r in settings.rules if r != rule]
+    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
+    application = make_app(settings, chroma_client, toy_embedder)
+    application.ingest(documents)
+    return application
+
+
 def test_copied_words_are_the_answer_and_the_quote_is_their_sentence(app):
     app.llm.replies = ["[1] about 38,000 books, twice as many as the old branch"]
     answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
@@ -72,10 +81,7 @@ def test_a_copied_figure_of_another_thing_shows_what_it_counts(app):
 
 
 def test_without_the_clause_rule_a_copied_figure_stands_alone(settings, chroma_client, toy_embedder):
-    rules = [r for r in settings.rules if r != "figure_with_its_clause"]
-    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
-    application = make_app(settings, chroma_client, toy_embedder)
-    application.ingest([LIBRARY])
+    application = app_without("figure_with_its_clause", settings, chroma_client, toy_embedder, [LIBRARY])
     application.llm.replies = ["[1] about 38,000 books"]
     answer = application.answerer.ask("How many books does the Kellmouth library hold?")
     assert answer.answer == "About 38,000 books [1]."
@@ -193,10 +199,7 @@ def test_an_english_copy_with_a_changed_word_on_an_english_article(app):
 
 def test_without_the_align_rule_a_copy_with_a_changed_word_is_declined(settings, chroma_client,
                                                                          toy_embedder):  # fmt: skip
-    rules = [r for r in settings.rules if r != "align_changed_copy"]
-    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
-    application = make_app(settings, chroma_client, toy_embedder)
-    application.ingest([LIBRARY])
+    application = app_without("align_changed_copy", settings, chroma_client, toy_embedder, [LIBRARY])
     application.llm.replies = [copy_changed(BRANCH, " on ", " in ")]
     answer = application.answerer.ask(COMPARED)
     assert (answer.answered, answer.reason) == (False, "not_found")
@@ -218,10 +221,7 @@ def test_a_copy_cut_before_or_says_both_as_the_passage_does(app):
 
 
 def test_without_the_alternative_rule_the_cut_copy_stands(settings, chroma_client, toy_embedder):
-    rules = [r for r in settings.rules if r != "keep_the_alternative"]
-    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
-    application = make_app(settings, chroma_client, toy_embedder)
-    application.ingest([ARTICLE])
+    application = app_without("keep_the_alternative", settings, chroma_client, toy_embedder, [ARTICLE])
     application.llm.replies = [copy(CUT)]
     answer = application.answerer.ask("Wie viele nordkoreanische Soldaten wurden im Kampf für Russland getötet?")
     assert answer.answer == f"{CUT[0].upper()}{CUT[1:]} [1]."
@@ -241,10 +241,7 @@ def test_a_copy_cut_inside_a_noun_phrase_gets_the_whole_phrase(app):
 
 
 def test_without_the_noun_phrase_rule_the_cut_copy_stands(settings, chroma_client, toy_embedder):
-    rules = [r for r in settings.rules if r != "whole_noun_phrase"]
-    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
-    application = make_app(settings, chroma_client, toy_embedder)
-    application.ingest([ARTICLE])
+    application = app_without("whole_noun_phrase", settings, chroma_client, toy_embedder, [ARTICLE])
     application.llm.replies = [copy("Verteidigungsvertrag")]
     answer = application.answerer.ask("Was unterzeichneten Kim und Putin im vergangenen Jahr?")
     assert answer.answer == "Verteidigungsvertrag [1]."
@@ -267,10 +264,7 @@ def test_a_copied_figure_comes_with_the_figure_its_sentence_sets_against_it(app)
 
 
 def test_without_the_set_against_rule_the_first_figure_stands(settings, chroma_client, toy_embedder):
-    rules = [r for r in settings.rules if r != "figure_set_against_it"]
-    settings = settings.model_copy(update={"answer_style": "extract", "top_k": 3, "rules": rules})
-    application = make_app(settings, chroma_client, toy_embedder)
-    application.ingest([LIBRARY])
+    application = app_without("figure_set_against_it", settings, chroma_client, toy_embedder, [LIBRARY])
     application.llm.replies = [copy("The conversion cost 4.2 million euros")]
     answer = application.answerer.ask("How much did the conversion cost?")
     assert answer.answer == "The conversion cost 4.2 million euros [1]."
