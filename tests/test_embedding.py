@@ -1,10 +1,13 @@
 """The sentence-transformers embedder: what it keeps in memory, and how it scores pairs."""
 
+import ctypes
+import random
+import sys
 from types import SimpleNamespace
 
 import pytest
 
-from retrieval.embedding import _drop_tokenizer_copies
+from retrieval.embedding import _drop_tokenizer_copies, _no_word_cache
 
 TEXTS = [  # three articles, three languages
     "Nach Angaben des NIS erlitt Nordkorea 4.700 Verluste, darunter 600 Tote.",
@@ -20,6 +23,52 @@ def test_the_tokenizers_python_copies_are_dropped_and_nothing_else():
     _drop_tokenizer_copies(SimpleNamespace())  # a model without a tokenizer is left alone
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]  # fmt: skip
+
+
+def _heap_growth_mb(tokenizer, words: list[str]) -> float:
+    """Bytes glibc's heap holds in use after encoding `words`, minus before, in MB."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _MallInfo2
+    before = libc.mallinfo2().uordblks
+    for start in range(0, len(words), 4):
+        tokenizer.encode(" ".join(words[start:start + 4]))
+    return (libc.mallinfo2().uordblks - before) / 1e6
+
+
+def _new_words(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyzäöüéè") for _ in range(rng.randint(5, 12)))
+            for _ in range(n)]  # fmt: skip
+
+
+def _tiny_bpe():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    letters = "abcdefghijklmnopqrstuvwxyzäöüéè"
+    vocab = {"[UNK]": 0, **{ch: i + 1 for i, ch in enumerate(letters)}}
+    merges = [("a", "b"), ("e", "r"), ("e", "n")]
+    vocab.update({"ab": len(vocab), "er": len(vocab) + 1, "en": len(vocab) + 2})
+    tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    return tokenizer
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallinfo2")
+def test_without_the_word_cache_new_words_leave_nothing_behind():
+    cached, uncached = _tiny_bpe(), _tiny_bpe()
+    _no_word_cache(SimpleNamespace(tokenizer=SimpleNamespace(backend_tokenizer=uncached)))
+    words = _new_words(6000, seed=3)
+    ids = [uncached.encode(w).ids for w in words[:50]]
+    assert ids == [cached.encode(w).ids for w in words[:50]]  # the cache never changes ids
+    assert _heap_growth_mb(cached, words) > 0.5  # each new word kept (about 100 bytes here)
+    assert _heap_growth_mb(uncached, _new_words(6000, seed=4)) < 0.1
+    _no_word_cache(SimpleNamespace())  # a model without a tokenizer is left alone
+    _no_word_cache(SimpleNamespace(tokenizer=SimpleNamespace()))  # nor a Python tokenizer
+
+
 @pytest.mark.slow
 def test_the_real_tokenizer_gives_the_same_ids_without_its_python_copies(real_embedder):
     from transformers import AutoTokenizer
@@ -30,3 +79,6 @@ def test_the_real_tokenizer_gives_the_same_ids_without_its_python_copies(real_em
     assert len(full._vocab) == 262_144  # what was dropped
     for text in TEXTS:
         assert model.tokenizer(text)["input_ids"] == full(text)["input_ids"]
+    if sys.platform.startswith("linux"):  # and new words no longer stay in its word cache
+        assert _heap_growth_mb(full.backend_tokenizer, _new_words(3000, seed=1)) > 0.8
+        assert _heap_growth_mb(model.tokenizer.backend_tokenizer, _new_words(3000, seed=2)) < 0.1
