@@ -336,3 +336,12 @@ def test_measures_on_other_articles(question, measure):
 )
 def test_yes_no_questions(question, lang, yes_no):
     assert is_yes_no_question(question, lang) is yes_no
+
+
+def test_questions_are_told_by_the_small_models_and_words_scored_by_the_full_ones():
+    detector = LanguageDetector(default="en")
+    assert detector.detect("Combien de soldats sont morts ?") == "fr"
+    assert list(detector._detectors) == [False]  # 11 MB of trigram models, not 119 MB
+    assert detector.confidence("Einäscherung", "de") > 0.9
+    assert detector.confidence("Einäscherung", "fr") < 0.1
+    assert sorted(detector._detectors) == [False, True]
