@@ -172,3 +172,60 @@ def test_bench_without_models_says_how_to_fetch_them(monkeypatch, tmp_path):
     assert json.loads(result.stdout) == {"error": (
         f"model embeddinggemma-300m is not installed at {tmp_path / 'models' / 'embeddinggemma-300m'}; "
         "run `articlebot models fetch` (or `make setup`)")}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["quote", "Einäscherung"], "quote"),
+        (["--config", "quote.toml", "-v", "ask", "wer?"], "ask"),
+        (["-v", "summarize", "--lang", "de"], "summarize"),
+        (["models", "fetch"], "models"),
+        (["--help"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_read_past_the_global_options(argv, command):
+    assert cli.command_of(argv) == command
+
+
+def _run_python(code: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_a_quick_exit_flushes_the_output_and_logs_and_runs_nothing_else():
+    done = _run_python(
+        "import atexit, logging, sys\n"
+        "import bot.cli as cli\n"
+        "logging.basicConfig(stream=sys.stderr, format='%(message)s')\n"
+        "atexit.register(lambda: print('torn down'))\n"
+        "print('[1] the passage', end='')\n"
+        "logging.getLogger('t').warning('logged')\n"
+        "cli.quick_exit(3)\n"
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (3, "[1] the passage", "logged\n")
+
+
+def test_read_only_commands_exit_quickly_with_their_code_and_the_others_normally(monkeypatch):
+    ended = []
+
+    def fake_quick_exit(code):
+        ended.append(code)
+        raise SystemExit(code)
+
+    def finished(code):
+        def run():
+            raise SystemExit(code)
+        return run
+
+    monkeypatch.setattr(cli, "quick_exit", fake_quick_exit)
+    for argv, code in ((["quote", "x"], 0), (["ask", ""], 2), (["ingest"], 0), (["remove", "a"], 1)):
+        monkeypatch.setattr(cli, "app", finished(code))
+        monkeypatch.setattr("sys.argv", ["articlebot", *argv])
+        with pytest.raises(SystemExit) as raised:
+            cli.entry()
+        assert raised.value.code == code
+    assert ended == [0, 2]  # quote and ask; ingest and remove write the index, so they tear down
