@@ -145,9 +145,9 @@ def _no_word_cache(model) -> None:
     word again, which costs nothing measurable here (13 documents: 27 ms with the cache,
     29 without; a question: 0.01-0.03 ms). The ids do not depend on it (tested)."""
     tokenizer = getattr(getattr(model, "tokenizer", None), "backend_tokenizer", None)
-    resize = getattr(getattr(tokenizer, "model", None), "_resize_cache", None)
-    if resize is not None:  # BPE models; WordPiece and Unigram have no such cache
-        resize(0)
+    bpe = getattr(tokenizer, "model", None)
+    if hasattr(bpe, "_resize_cache"):  # BPE models; WordPiece and Unigram have no such cache
+        bpe._resize_cache(0)  # tokenizers' own (underscored) method; no public one exists
 
 
 def _drop_tokenizer_copies(model) -> None:
