@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -25,6 +27,12 @@ SHARED = ROOT.parent / "shared"
 ARTICLE = DEFAULT_DOCUMENT
 ARTICLE_ID = "nordkorea-truppen-kursk.de"
 DEV_QUESTIONS = SHARED / "corpus" / "dev-questions.jsonl"
+
+
+def run_python(code: str, *, check: bool = False) -> subprocess.CompletedProcess:
+    """`code` run by a fresh interpreter from the project's root, its output as text."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=check, timeout=60)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 import bot.cli as cli
 from bot.app import App
 from bot.settings import Settings
-from tests.conftest import ARTICLE_ID
+from tests.conftest import ARTICLE_ID, run_python
 from tests.fakes import ScriptedLLM, ToyEmbedder
 
 runner = CliRunner()
@@ -189,15 +189,8 @@ def test_the_command_is_read_past_the_global_options(argv, command):
     assert cli.command_of(argv) == command
 
 
-def _run_python(code: str):
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-
-
 def test_a_quick_exit_flushes_the_output_and_logs_and_runs_nothing_else():
-    done = _run_python(
+    done = run_python(
         "import atexit, logging, sys\n"
         "import bot.cli as cli\n"
         "logging.basicConfig(stream=sys.stderr, format='%(message)s')\n"

@@ -27,13 +27,9 @@ print(trimmed, freed - resident(), len(pinned))
 
 @pytest.mark.skipif(not can_give_back(), reason="this C library has no malloc_trim (glibc only)")
 def test_freed_blocks_under_live_ones_stay_resident_until_given_back():
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.conftest import run_python
 
-    root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", _SCENARIO], cwd=root, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.split()  # fmt: skip
+    out = run_python(_SCENARIO, check=True).stdout.split()
     trimmed, given_back, pinned = out[0], int(out[1]), int(out[2])
     assert trimmed == "True"
     assert given_back >= 60 * MB, f"only {given_back / MB:.1f} MB went back"

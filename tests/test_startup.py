@@ -1,15 +1,13 @@
 """Starting fast: nothing heavy at import, each command loads what it needs, both models
 at once (`App.prepare`)."""
 
-import subprocess
-import sys
 import threading
 
 import pytest
 
 from bot.app import App
 from models.errors import ModelError
-from tests.conftest import ROOT
+from tests.conftest import run_python
 from tests.fakes import ScriptedLLM, ToyEmbedder
 
 HEAVY = ["torch", "transformers", "sentence_transformers", "chromadb", "llama_cpp", "lingua"]
@@ -41,8 +39,7 @@ class LoadingEmbedder(ToyEmbedder):
 def test_importing_the_cli_and_the_app_imports_no_model_library():
     code = ("import sys, bot.cli, bot.app, bot.answering, bot.discord.run; "
             f"print([m for m in {HEAVY!r} if m in sys.modules])")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    out = run_python(code, check=True)
     assert out.stdout.strip() == "[]"
 
 
