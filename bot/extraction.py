@@ -25,8 +25,11 @@ from bot.lexicon import (
     ARTICLES,
     CAPITALISED_NOUNS,
     DATE_WORDS,
+    FUNCTION_WORDS,
     MONTHS,
     OR_WORDS,
+    REPORTING,
+    SPEAKER_FILLER,
     alternation,
 )
 from bot.numbers import NUMBER, fix_number_spacing, numbers
@@ -185,6 +188,35 @@ def with_its_alternative(span: Span, document_text: str) -> Span:
         return span
     stop = passage.start + _trimmed(text, end, _clause_end(text, alternative.end()))
     return Span(passage, span.start, stop, document_text[span.start:stop])
+
+
+_REPORTING = {language: re.compile(rf"(?<!\w)({'|'.join(words)})(?!\w)", re.IGNORECASE)
+              for language, words in REPORTING.items()}  # fmt: skip
+_ANY_REPORTING = re.compile(rf"(?<!\w)({alternation(REPORTING)})(?!\w)", re.IGNORECASE)
+_FUNCTION = frozenset(w for words in FUNCTION_WORDS.values() for w in words.split()) | set(SPEAKER_FILLER)
+SPEAKER_WORDS = 4  # words besides the reporting ones that can name a speaker and a time
+
+
+def is_attribution(text: str, language: str | None = None) -> bool:
+    """Whether `text` says only who said something, not what: a reporting verb or
+    preposition with at most `SPEAKER_WORDS` other words and no figure ("Lee zitierte den
+    NIS", "Laut des NIS", "mayor Ines Calloway said at the opening", "selon la préfecture")."""
+    if numbers(text):
+        return False
+    pattern = _REPORTING.get(language or "", _ANY_REPORTING)
+    if not pattern.search(text):
+        return False
+    rest = re.findall(r"[^\W\d_]+", pattern.sub(" ", text))
+    return len([w for w in rest if w.lower() not in _FUNCTION]) <= SPEAKER_WORDS
+
+
+def with_what_was_said(span: Span, document_text: str) -> Span:
+    """`span` widened to its whole passage (a sentence, `retrieval.chunking`), without
+    the final stop: the sentence holds what the speaker said."""
+    passage = span.passage
+    stop = passage.start + _trimmed(passage.text, 0, len(passage.text))
+    start = passage.start + (len(passage.text) - len(passage.text.lstrip()))
+    return Span(passage, start, stop, document_text[start:stop])
 
 
 # The word right before a place in a text, with the spaces between.

@@ -221,6 +221,19 @@ def negates(question: str) -> bool:
 
 # -- dates ------------------------------------------------------------------------------------
 
+_ASKS_SOURCE = re.compile(
+    rf"^\W*(({'|'.join(lx.WHY['lead'])})\s+)?({'|'.join(lx.ASKS_SOURCE['opener'])})\b"
+    rf"|\b({'|'.join(lx.ASKS_SOURCE['anywhere'])})\b",
+    _I,
+)
+
+
+def asks_source(question: str) -> bool:
+    """ "Who …?", "Laut wem …?", "Which agency reported …?": the question asks who said or
+    reported something, so a source is its answer."""
+    return bool(_ASKS_SOURCE.search(question))
+
+
 _ASKS_WHEN = re.compile(_words(lx.ASKS_WHEN), _I)
 _DATE_WORD = {word for words in lx.DATE_WORDS.values() for word in words}
 

@@ -38,7 +38,7 @@ DEFAULT_RULES = (
     "decline_off_task", "withhold_instructions", "latest_count", "decline_far",
     "why_from_article", "yes_no_from_article", "decline_missing_measure",
     "two_part_next_sentence", "align_changed_copy", "one_word_otherwise_written",
-    "translated_copy_to_clause", "figure_with_its_clause", "keep_the_alternative",
+    "translated_copy_to_clause", "what_was_said", "figure_with_its_clause", "keep_the_alternative",
     "figure_set_against_it", "whole_noun_phrase", "decline_missing_kind",
     "retry_unsupported_figure", "retry_untranslated", "decline_measure_for_count",
     "figure_of_asked_clause", "show_passage_when_unanswered",

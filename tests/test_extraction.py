@@ -6,6 +6,7 @@ from bot.extraction import (
     Span,
     clause_of,
     clauses,
+    is_attribution,
     is_bare_figure,
     locate,
     parse,
@@ -13,6 +14,7 @@ from bot.extraction import (
     with_its_alternative,
     with_its_noun_phrase,
     with_the_figure_after,
+    with_what_was_said,
 )
 from bot.recovery import align, closest_clause, match_word, recovered
 from retrieval.search import Passage
@@ -391,3 +393,43 @@ def test_a_copy_in_other_words_is_its_passages_closest_clause(words, table, foun
     where = closest_clause(words, passage(TREATY), scored_as(table), 0.75)
     document = " " * 100 + TREATY
     assert (document[where[0] : where[1]] if where else None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "attribution"),
+    [
+        # who said it, and nothing of what
+        ("Lee zitierte den NIS", "de", True),
+        ("Laut des NIS", "de", True),
+        ("Der südkoreanische Geheimdienst erklärte", "de", True),
+        ("the union said on Friday", "en", True),
+        ("mayor Ines Calloway said at the opening", "en", True),
+        ("according to the report", "en", True),
+        ("selon la préfecture", "fr", True),
+        ("a déclaré le maire", "fr", True),
+        # what was said, or more than a speaker
+        ("Halvorsen said that 3 percent of patients", "en", False),  # a figure
+        ("die toten Soldaten wurden eingeäschert", "de", False),  # no reporting word
+        ("Putin", "de", False),
+        ("Lindqvist rejected the call, saying the audit office report", "en", False),
+        ("Selon le colonel Jérôme Baudrier, chef des pompiers", "fr", False),  # five words
+        ("la préfecture", "fr", False),
+    ],
+)
+def test_an_attribution_names_only_who_said_something(text, language, attribution):
+    assert is_attribution(text, language) is attribution
+
+
+@pytest.mark.parametrize(
+    ("words", "text"),
+    [
+        ("Lee zitierte den NIS", "Lee zitierte den NIS und betonte, dass die toten Soldaten eingeäschert wurden."),
+        ("mayor Ines Calloway said at the opening", "The conversion cost 4.2 million euros, mayor Ines "
+         "Calloway said at the opening."),
+        ("selon la préfecture", "Le feu a parcouru 3 200 hectares selon la préfecture !"),
+    ],
+)
+def test_what_was_said_is_the_whole_sentence_without_its_stop(words, text):
+    document = " " * 100 + text
+    span = with_what_was_said(span_of(words, text), document)
+    assert span.text == text.rstrip(" .!") == document[span.start : span.end]

@@ -389,3 +389,37 @@ def test_a_translated_copy_far_from_every_clause_is_declined(settings, chroma_cl
     app.llm.replies = [copy_as("Putin gab derweil", "Putin visited Pyongyang in June")]
     answer = app.answerer.ask(THANKS, doc_ids=[ARTICLE_ID])
     assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+REMAINS = ("Lee zitierte den NIS und betonte, dass die toten nordkoreanischen Soldaten in Russland "
+           "eingeäschert wurden, bevor ihre sterblichen Überreste in die Heimat zurückgeschickt wurden")  # fmt: skip
+HOURS = ("Head librarian Tomasz Reyes said the building would stay open until 9 p.m. on weekdays, so "
+         "that students and shift workers can use it after classes and shifts")  # fmt: skip
+
+
+def test_a_copy_naming_only_who_said_it_is_shown_with_what_was_said(app):
+    app.llm.replies = [copy("Lee zitierte den NIS")]
+    answer = app.answerer.ask("Was geschah mit den sterblichen Überresten der toten Soldaten?",
+                              doc_ids=[ARTICLE_ID])  # fmt: skip
+    assert answer.answer == f"{REMAINS} [1]."
+    [span] = answer.spans
+    assert KURSK[span.start : span.end] == REMAINS
+    assert answer.rules == ["what_was_said"]
+    app.llm.replies = [copy("Head librarian Tomasz Reyes said")]
+    answer = app.answerer.ask("What did head librarian Tomasz Reyes say about the building?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == f"{HOURS} [1]."
+    assert answer.rules == ["what_was_said"]
+
+
+def test_asked_who_said_it_the_speaker_is_the_answer(app):
+    app.llm.replies = [copy("Head librarian Tomasz Reyes said")]
+    answer = app.answerer.ask("Who said the building would stay open until 9 p.m.?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == "Head librarian Tomasz Reyes said [1]."
+    assert "what_was_said" not in answer.rules
+
+
+def test_without_the_what_was_said_rule_the_speaker_stands(settings, chroma_client, toy_embedder):
+    application = app_without("what_was_said", settings, chroma_client, toy_embedder, [ARTICLE])
+    application.llm.replies = [copy("Lee zitierte den NIS")]
+    answer = application.answerer.ask("Was geschah mit den sterblichen Überresten der toten Soldaten?")
+    assert answer.answer == "Lee zitierte den NIS [1]."

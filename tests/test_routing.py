@@ -4,6 +4,7 @@ from bot.language import LanguageDetector
 from bot.routing import (
     asked_measure,
     asks_how_many,
+    asks_source,
     asks_to_count,
     asks_two_things,
     dated_elsewhere,
@@ -296,10 +297,39 @@ def test_routes_on_other_articles(question, lang, kind):
         ("Wie viel kostet der Bau?", "money"),
         ("Combien a coûté le projet ?", "money"),
         ("What age was the suspect?", "age"),
+        # a price asked by what it is paid for
+        ("how much is a single ticket from Carrowfield to Lisdunny", "money"),
+        ("What is the fare to the airport?", "money"),
+        ("Wie viel Miete zahlen die Mieter?", "money"),
+        ("Combien coûte le billet ?", "money"),
+        ("Combien de frais la mairie a-t-elle réclamés ?", "money"),
+        ("How many tickets were sold on the first day?", None),
+        ("How many feet high is the tower?", None),
     ],
 )
 def test_measures_on_other_articles(question, measure):
     assert asked_measure(question) == measure
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who thanked North Korea for its sacrifices?", True),
+        ("wer hat das bestritten?", True),
+        ("Qui a remercié la Corée du Nord ?", True),
+        ("and who said that?", True),
+        ("What agency reported the figures?", True),
+        ("Welche Behörde meldete die Zahlen?", True),
+        ("De quelle source vient le chiffre ?", True),
+        ("According to whom were 600 soldiers killed?", True),
+        ("Laut wem starben 600 Soldaten?", True),
+        ("What happened to the soldiers who died?", False),  # "who" inside the question
+        ("Comment les soldats blessés ont-ils été rapatriés ?", False),
+        ("How much did the conversion cost?", False),
+    ],
+)
+def test_asks_source(question, asks):
+    assert asks_source(question) is asks
 
 
 @pytest.mark.parametrize(

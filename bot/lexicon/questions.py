@@ -77,8 +77,12 @@ NEGATIONS = {
 ASKS_MONEY = {
     "how_much": ("how much", "wie ?viel", "combien"),
     "money_words": ("money", r"\bpa(y|id)", r"\bcost", "spen[dt]", "earn", "geld", "zahl", "kost",
-                    "verdien", "argent", "pay[ée]", "co[uû]t"),
-    "en": (r"\b(what|which) (was|is|were|are) the (cost|price|payment|salary|wages?)\b",),
+                    "verdien", "argent", "pay[ée]", "co[uû]t",
+                    # what a price is paid for: "how much is a ticket", "wie viel Miete"
+                    r"\bprices?\b", r"\bfares?\b", r"\bfees?\b", r"\btickets?\b", r"\brent\b",
+                    r"preis", r"gebühr", r"\bmiete", r"fahrkarte", r"fahrschein", r"eintritt",
+                    r"\bprix\b", r"\btarifs?\b", r"\bbillets?\b", r"\bfrais\b", r"\bloyers?\b"),
+    "en": (r"\b(what|which) (was|is|were|are) the (cost|price|fare|fee|rent|payment|salary|wages?)\b",),
     "de": (r"\bwas kostet",),
     "fr": (r"\b(quel|quelle) (est|était) le (prix|coût|salaire)\b",),
 }  # fmt: skip
@@ -90,14 +94,14 @@ ASKS_AGE = {
 # "How much time …", "wie viel Zeit …", "combien de temps …": a quantity named right after
 # "how much" is not money unless it is one of these; a verb there leaves the question open.
 HOW_MUCH_OPEN = {
-    "en": ("money", "cash", "funding", "did", "does", "do", "was", "is", "were", "are", "has",
-           "have", "had", "will", "would", "could", "can", "should", "it", "they", "he", "she", "we",
+    "en": ("money", "cash", "funding", "rent", "did", "does", "do", "was", "is", "were", "are",
+           "has", "have", "had", "will", "would", "could", "can", "should", "it", "they", "he", "she", "we",
            "you", "i"),
-    "de": ("geld", "hat", "haben", "hatte", "hatten", "kostet", "kostete", "kosteten", "kosten",
-           "zahlt", "zahlte", "bezahlt", "bezahlte", "verdient", "verdiente", "ist", "sind", "war",
+    "de": ("geld", "miete", "eintritt", "gebühr", "gebühren", "hat", "haben", "hatte", "hatten",
+           "kostet", "kostete", "kosteten", "kosten", "zahlt", "zahlte", "bezahlt", "bezahlte", "verdient", "verdiente", "ist", "sind", "war",
            "waren", "wird", "werden", "bekommt", "bekam", "erhält", "erhielt", "gab", "gibt"),
-    "fr": ("argent", "a", "ont", "avait", "avaient", "coûte", "coûté", "coûtait", "gagne", "gagné",
-           "payé", "paie", "paye", "est", "sont"),
+    "fr": ("argent", "loyer", "frais", "a", "ont", "avait", "avaient", "coûte", "coûté", "coûtait",
+           "gagne", "gagné", "payé", "paie", "paye", "est", "sont"),
 }  # fmt: skip
 MONEY_WORDS = {
     "symbols": (r"[€$£¥₩₽]",),
@@ -108,3 +112,15 @@ AGE_WORDS = (
     r"\b(\d+|ein|zwei|drei)[- ]?(jährig\w*|years? old|year-old|ans)\b", r"\bjahre alt\b",
     r"\b(alter|age|âge) (von|of|de) \d+", r"\bgeboren\b", r"\bborn\b", r"\bné\w*\b",
 )
+# Questions that ask who said or reported something: its source is the answer.
+ASKS_SOURCE = {
+    "opener": (r"who", r"whom", r"wer", r"wem", r"wen", r"von wem", r"laut wem", r"qui",
+               r"c['’]est qui"),
+    "anywhere": (r"according to whom", r"laut wem", r"selon qui", r"d['’]après qui",
+                 r"(which|what) (\w+ )?(agency|source|service|newspaper|paper|ministry|"
+                 r"organi[sz]ation|official|institute|authority|office|body)",
+                 r"welche[rsmn]? (\w+ )?(behörde|quelle|dienst|geheimdienst|zeitung|ministerium|"
+                 r"organisation|institut|amt|stelle)",
+                 r"quel(le)?s? (\w+ )?(agence|source|service|journal|ministère|organisation|"
+                 r"institut|autorité|organisme)"),
+}  # fmt: skip

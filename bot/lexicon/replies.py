@@ -84,3 +84,24 @@ LEANING_ATTRIBUTION = {
     "fr": (r"-t-(il|elle|ils|elles)\b", r"\b(dit|affirme|explique|ajoute|précise)-(il|elle|ils|elles)\b",
            r"\bselon (lui|elle|eux|elles)\b"),
 }  # fmt: skip
+# Who said it: a reporting verb or preposition. A copy made of one of these and its
+# speaker ("Lee zitierte den NIS", "Laut des NIS", "the union said on Friday") names the
+# source of a statement, not the statement.
+REPORTING = {
+    "en": ("said", "says", "told", "tells", "reported", "reports", "stated", "states", "added",
+           "adds", "cited", "cites", "citing", "quoted", "quotes", "quoting", "stressed",
+           "explained", "wrote", "writes", "noted", "claimed", "claims", "according to",
+           "as reported by"),
+    "de": (r"sagte\w*", "sagt", r"erklärte\w*", "erklärt", r"zitierte\w*", "zitiert", r"betonte\w*",
+           "betont", r"berichtete\w*", "berichtet", r"teilte\w* mit", r"meldete\w*", "meldet",
+           r"schrieb\w*", "schreibt", "hieß es", "heißt es", "laut", "zufolge",
+           "nach angaben", r"gaben? an"),
+    "fr": (r"a déclaré", r"ont déclaré", r"déclare\w*", r"a dit", r"ont dit", r"a indiqué",
+           r"indique\w*", r"a affirmé", r"affirme\w*", r"a expliqué", r"a précisé", r"précise\w*",
+           r"a souligné", r"souligne\w*", r"a rapporté", r"rapporte\w*", "selon", "d['’]après",
+           r"citant", r"cité\w*"),
+}  # fmt: skip
+# Small words around a speaker besides the question function words (`FUNCTION_WORDS`):
+# "said at the opening", "sagte bei einer Pressekonferenz", "a dit lors d'un point presse".
+SPEAKER_FILLER = ("at", "by", "from", "this", "that", "bei", "auf", "vor", "gegenüber", "einer",
+                  "à", "au", "aux", "par", "lors", "d", "l", "ce", "cette")  # fmt: skip

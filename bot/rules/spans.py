@@ -23,6 +23,12 @@
   answer is the passage's clause; the model's words are never shown. What it costs: an
   unanswerable question the model answered with a translated clause of a related
   passage is answered too.
+- `what_was_said`: a copy that names only who said something ("Lee zitierte den NIS",
+  "Laut des NIS", "the union said on Friday") is shown with its whole sentence, which
+  holds what was said, unless the question asks who said or reported it ("Who …?",
+  "Which agency …?"). The 1.5B model often copies the attribution that opens a news
+  sentence; alone it answers nothing ("What happened to the soldiers' remains?" —
+  "Lee zitierte den NIS"). It costs words when the sentence says more than was asked.
 - `figure_with_its_clause`: a copied figure with too few words to say what it counts
   ("4.700", "300 nordkoreanische Soldaten", "1998") is shown with the clause of its
   sentence that holds it ("dass Nordkorea … 4.700 Verluste", "schätzungsweise 300
@@ -57,15 +63,17 @@ import logging
 from bot.extraction import (
     Span,
     clause_of,
+    is_attribution,
     is_bare_figure,
     with_its_alternative,
     with_its_noun_phrase,
     with_span,
     with_the_figure_after,
+    with_what_was_said,
 )
 from bot.recovery import align, closest_clause, match_word, recovered
 from bot.request import Request
-from bot.routing import asks_how_many
+from bot.routing import asks_how_many, asks_source
 from bot.rules.base import Rule
 
 log = logging.getLogger(__name__)
@@ -101,6 +109,19 @@ def translated_copy_to_clause(request: Request, found: list[Span]) -> list[Span]
     return _recover(request, found,
                     lambda words, passage: closest_clause(words, passage, request.similarity, threshold),
                     "copies in other words, shown as their closest clause")  # fmt: skip
+
+
+def what_was_said(request: Request, found: list[Span]) -> list[Span]:
+    if asks_source(request.question):
+        return found
+    out: list[Span] = []
+    for span in found:
+        if is_attribution(span.text, request.language_of(span.passage)):
+            span = with_what_was_said(span, request.view.document(span.passage.doc_id).text)
+        out = with_span(out, span)
+    if out != found:
+        log.info("copies naming only who said it, shown with what was said: %s", [s.text for s in out])
+    return out
 
 
 def figure_with_its_clause(request: Request, found: list[Span]) -> list[Span]:
@@ -152,6 +173,8 @@ SPAN_RULES = (
          "a one-word copy is matched to the passage's word for the same number or stem"),
     Rule("translated_copy_to_clause", "spans", translated_copy_to_clause,
          "a copy in other words than its passage's is shown as the passage's closest clause"),
+    Rule("what_was_said", "spans", what_was_said,
+         "a copy naming only who said something is shown with its sentence, unless asked who"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
          "a copied figure without what it counts is shown with its clause"),
     Rule("keep_the_alternative", "spans", keep_the_alternative,
