@@ -24,9 +24,13 @@ or store vectors (see `store`).
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 import threading
+import types
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -80,7 +84,9 @@ class SentenceTransformerEmbedder:
             )
         offline_environment()
         import torch
-        from sentence_transformers import SentenceTransformer
+
+        with _deferred("sklearn.metrics"):
+            from sentence_transformers import SentenceTransformer
 
         if self.threads:
             torch.set_num_threads(self.threads)
@@ -136,6 +142,42 @@ class SentenceTransformerEmbedder:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return vector
+
+
+@contextmanager
+def _deferred(module: str):
+    """While inside, `module` is a stand-in whose functions import the real module when
+    first called.
+
+    For scikit-learn's metrics: sentence-transformers imports them when it is imported
+    (`sentence_transformers.util.similarity`) for one function, `pairwise_distances`,
+    behind its Manhattan and Euclidean similarities; EmbeddingGemma's is the cosine.
+    Importing them takes about a second (scikit-learn and SciPy's statistics), of every
+    start and every one-shot command. Names imported from the stand-in stay valid: they
+    call the real function. Outside, the stand-in is gone, so a later import of the
+    module is the real one."""
+    if module in sys.modules:
+        yield
+        return
+    stand_in = types.ModuleType(module, f"stand-in for {module} (retrieval.embedding._deferred)")
+
+    def deferred_name(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    stand_in.__getattr__ = deferred_name  # PEP 562: every name is a deferred call
+    sys.modules[module] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(module) is stand_in:
+            del sys.modules[module]
 
 
 def _no_word_cache(model) -> None:

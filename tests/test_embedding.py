@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from retrieval.embedding import _drop_tokenizer_copies, _no_word_cache
+from retrieval.embedding import _deferred, _drop_tokenizer_copies, _no_word_cache
+from tests.conftest import run_python
 
 TEXTS = [  # three articles, three languages
     "Nach Angaben des NIS erlitt Nordkorea 4.700 Verluste, darunter 600 Tote.",
@@ -82,3 +83,30 @@ def test_the_real_tokenizer_gives_the_same_ids_without_its_python_copies(real_em
     if sys.platform.startswith("linux"):  # and new words no longer stay in its word cache
         assert _heap_growth_mb(full.backend_tokenizer, _new_words(3000, seed=1)) > 0.8
         assert _heap_growth_mb(model.tokenizer.backend_tokenizer, _new_words(3000, seed=2)) < 0.1
+
+
+def test_scikit_learn_is_imported_only_when_sentence_transformers_calls_it():
+    # sentence-transformers imports one function of scikit-learn's metrics when it is
+    # imported; under `_deferred` it is a stand-in until called (on sparse vectors).
+    result = run_python(
+        "import sys, torch\n"
+        "from retrieval.embedding import _deferred\n"
+        "with _deferred('sklearn.metrics'):\n"
+        "    from sentence_transformers import SentenceTransformer\n"
+        "print('sklearn' in sys.modules, 'sklearn.metrics' in sys.modules)\n"
+        "from sentence_transformers.util import manhattan_sim\n"
+        "a = torch.tensor([[1.0, 0.0, 2.0]]).to_sparse()\n"
+        "b = torch.tensor([[0.0, 1.0, 2.0], [1.0, 0.0, 5.0]]).to_sparse()\n"
+        "print(manhattan_sim(a, b).tolist())\n"
+        "print(hasattr(sys.modules['sklearn.metrics'], '__path__'))\n",
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["False False", "[[-2.0, -3.0]]", "True"]
+
+
+def test_a_module_already_imported_is_left_as_it_is():
+    import json
+
+    with _deferred("json"):
+        import json as inside
+    assert inside is json
