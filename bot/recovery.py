@@ -148,6 +148,24 @@ def closest_clause(words: str, passage: Passage, similarity, threshold: float) -
     return (start, end) if best >= threshold else None
 
 
+def figure_clause(words: str, passage: Passage) -> tuple[int, int] | None:
+    """Document offsets of the shortest clause of `passage` (or the whole passage) that
+    holds every figure of a copy written in other words ("in the 19. yearhundert" for
+    "im 19. Jahrhundert", "in the first month of the year 1754" for "in den ersten
+    Monaten des Jahres 1754"): figures are written alike in every language, so the
+    model took them from there. None for a copy without a figure in digits, or when no
+    clause holds them all."""
+    mine = numbers(words, words=False)
+    if not mine:
+        return None
+    held = [(b - a, a, b) for a, b in clauses(passage) or [(passage.start, passage.end)]
+            if mine <= numbers(passage.text[a - passage.start : b - passage.start], words=False)]  # fmt: skip
+    if not held:
+        return None
+    _, start, end = min(held)
+    return start, end
+
+
 # -- one-word copies ------------------------------------------------------------------------
 
 STEM_SLACK = 2  # letters an inflected ending may add or change ("weibliche" / "weiblichen")

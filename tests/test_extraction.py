@@ -16,7 +16,7 @@ from bot.extraction import (
     with_the_figure_after,
     with_what_was_said,
 )
-from bot.recovery import align, closest_clause, match_word, recovered
+from bot.recovery import align, closest_clause, figure_clause, match_word, recovered
 from retrieval.search import Passage
 
 KURSK = ("Nordkorea habe 4.700 Verluste, darunter 600 Tote, erlitten, teilte der NIS am "
@@ -433,3 +433,31 @@ def test_what_was_said_is_the_whole_sentence_without_its_stop(words, text):
     document = " " * 100 + text
     span = with_what_was_said(span_of(words, text), document)
     assert span.text == text.rstrip(" .!") == document[span.start : span.end]
+
+
+TREASURE = ("Der Schatz war im 19. Jahrhundert von zwei Bauern beim Pflügen eines Ackers entdeckt "
+            "worden und gilt als wichtigster Fund der Region.")  # fmt: skip
+FORT = ("Dinwiddie hatte 40 Männer unter William Trent geschickt, wo sie in den ersten Monaten des "
+        "Jahres 1754 mit dem Bau einer Festung begann.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "found"),
+    [
+        # a copy in other words: the shortest clause holding all its figures
+        ("in the 19. yearhundert", TREASURE, TREASURE[:-1]),
+        ("in the first month of the year 1754", FORT,
+         "wo sie in den ersten Monaten des Jahres 1754 mit dem Bau einer Festung begann"),
+        ("about 4,700 soldiers", KURSK, "Nordkorea habe 4.700 Verluste"),
+        ("4 700 pertes, dont 600 morts", KURSK, KURSK[:-1]),  # two clauses: the whole passage
+        ("environ 1 200 hectares", FEU, "l’incendie a détruit 1 200 hectares de forêt"),
+        # no figure in digits, or one the passage does not hold
+        ("in the British colonies", FORT, None),
+        ("forty men", FORT, None),
+        ("about 5,000 soldiers", KURSK, None),
+    ],
+)
+def test_a_copy_in_other_words_is_the_clause_with_its_figures(words, text, found):
+    p = passage(text)
+    located = figure_clause(words, p)
+    assert (text[located[0] - 100 : located[1] - 100] if located else None) == found

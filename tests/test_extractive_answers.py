@@ -202,7 +202,12 @@ def test_without_the_align_rule_a_copy_with_a_changed_word_is_declined(settings,
     application = app_without("align_changed_copy", settings, chroma_client, toy_embedder, [LIBRARY])
     application.llm.replies = [copy_changed(BRANCH, " on ", " in ")]
     answer = application.answerer.ask(COMPARED)
-    assert (answer.answered, answer.reason) == (False, "not_found")
+    # the copy's figure still finds its clause (`translated_figure_to_clause`), not the words
+    assert (answer.answer, answer.rules) == ("The library holds about 38,000 books [1].",
+                                             ["latest_count", "translated_figure_to_clause"])  # fmt: skip
+    application.llm.replies = [copy_changed("twice as many as the old branch on Mill Street", " on ", " in ")]
+    answer = application.answerer.ask("How does the library compare with the old branch?")
+    assert (answer.answered, answer.reason) == (False, "not_found")  # no figure: dropped
 
 
 CUT = "rund 4.700 nordkoreanische Soldaten im Kampf für Russland im Krieg gegen die Ukraine getötet"
@@ -423,3 +428,40 @@ def test_without_the_what_was_said_rule_the_speaker_stands(settings, chroma_clie
     application.llm.replies = [copy("Lee zitierte den NIS")]
     answer = application.answerer.ask("Was geschah mit den sterblichen Überresten der toten Soldaten?")
     assert answer.answer == "Lee zitierte den NIS [1]."
+
+
+MARCH_SENT = "und im März sollen weitere 3.000 Soldaten nach Russland geschickt worden sein"
+
+
+def test_a_translated_copy_with_a_figure_is_the_clause_that_holds_the_figure(settings, chroma_client):
+    # Asked in another language, the model translates the clause it should copy; the
+    # figure stays as the passage writes it (or with the other separator).
+    app = scoring_app(settings, chroma_client)
+    app.llm.replies = [copy_as("weitere 3.000 Soldaten", "in March another 3,000 soldiers were sent"), "NONE"]
+    answer = app.answerer.ask("How many Soldaten were sent nach Russland im März?", doc_ids=[ARTICLE_ID])
+    [span] = answer.spans
+    assert KURSK[span.start : span.end] == span.text == MARCH_SENT
+    assert answer.answer.startswith(f"„{MARCH_SENT}“ [1].")
+    assert "translated_figure_to_clause" in answer.rules
+
+
+def test_a_translated_copy_with_a_figure_on_an_english_article(settings, chroma_client):
+    app = scoring_app(settings, chroma_client)
+    app.llm.replies = [copy_as("about 38,000 books", "environ 38 000 livres"), "NONE"]
+    answer = app.answerer.ask("Combien de books does the library hold?", doc_ids=[LIBRARY_ID])
+    [span] = answer.spans
+    assert LIBRARY_TEXT[span.start : span.end] == "The library holds about 38,000 books"
+
+
+def test_without_the_figure_rule_a_translated_copy_with_a_figure_is_declined(settings, chroma_client):
+    app = scoring_app(settings, chroma_client, rules_off=["translated_figure_to_clause"])
+    app.llm.replies = [copy_as("weitere 3.000 Soldaten", "in March another 3,000 soldiers were sent")]
+    answer = app.answerer.ask("How many Soldaten were sent nach Russland im März?", doc_ids=[ARTICLE_ID])
+    assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+def test_a_translated_copy_whose_figure_the_passage_lacks_is_declined(settings, chroma_client):
+    app = scoring_app(settings, chroma_client)
+    app.llm.replies = [copy_as("weitere 3.000 Soldaten", "in March another 5,000 soldiers were sent")]
+    answer = app.answerer.ask("How many Soldaten were sent nach Russland im März?", doc_ids=[ARTICLE_ID])
+    assert (answer.answered, answer.reason) == (False, "not_found")

@@ -23,6 +23,14 @@
   answer is the passage's clause; the model's words are never shown. What it costs: an
   unanswerable question the model answered with a translated clause of a related
   passage is answered too.
+- `translated_figure_to_clause`: a copy in other words that none of the rules above
+  found, but that holds a figure in digits ("in the 19. yearhundert", "in the first
+  month of the year 1754"), becomes the shortest clause of its passage that holds every
+  figure of it ("im 19. Jahrhundert …", "wo sie in den ersten Monaten des Jahres 1754 …").
+  A figure is written alike in every language, so the model took it from there; the
+  embedder scores a short translated copy too far from its clause for
+  `translated_copy_to_clause`. What it costs: a wrong copy that keeps a right figure
+  becomes that figure's clause.
 - `what_was_said`: a copy that names only who said something ("Lee zitierte den NIS",
   "Laut des NIS", "the union said on Friday") is shown with its whole sentence, which
   holds what was said, unless the question asks who said or reported it ("Who …?",
@@ -71,7 +79,7 @@ from bot.extraction import (
     with_the_figure_after,
     with_what_was_said,
 )
-from bot.recovery import align, closest_clause, match_word, recovered
+from bot.recovery import align, closest_clause, figure_clause, match_word, recovered
 from bot.request import Request
 from bot.routing import asks_how_many, asks_source
 from bot.rules.base import Rule
@@ -109,6 +117,10 @@ def translated_copy_to_clause(request: Request, found: list[Span]) -> list[Span]
     return _recover(request, found,
                     lambda words, passage: closest_clause(words, passage, request.similarity, threshold),
                     "copies in other words, shown as their closest clause")  # fmt: skip
+
+
+def translated_figure_to_clause(request: Request, found: list[Span]) -> list[Span]:
+    return _recover(request, found, figure_clause, "copies in other words, shown as the clause of their figures")
 
 
 def what_was_said(request: Request, found: list[Span]) -> list[Span]:
@@ -173,6 +185,8 @@ SPAN_RULES = (
          "a one-word copy is matched to the passage's word for the same number or stem"),
     Rule("translated_copy_to_clause", "spans", translated_copy_to_clause,
          "a copy in other words than its passage's is shown as the passage's closest clause"),
+    Rule("translated_figure_to_clause", "spans", translated_figure_to_clause,
+         "a copy in other words holding a figure is shown as the clause of its passage with that figure"),
     Rule("what_was_said", "spans", what_was_said,
          "a copy naming only who said something is shown with its sentence, unless asked who"),
     Rule("figure_with_its_clause", "spans", figure_with_its_clause,
