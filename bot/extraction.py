@@ -193,7 +193,9 @@ def with_its_alternative(span: Span, document_text: str) -> Span:
 _REPORTING = {language: re.compile(rf"(?<!\w)({'|'.join(words)})(?!\w)", re.IGNORECASE)
               for language, words in REPORTING.items()}  # fmt: skip
 _ANY_REPORTING = re.compile(rf"(?<!\w)({alternation(REPORTING)})(?!\w)", re.IGNORECASE)
-_FUNCTION = frozenset(w for words in FUNCTION_WORDS.values() for w in words.split()) | set(SPEAKER_FILLER)
+_FUNCTION = frozenset(
+    [w for words in FUNCTION_WORDS.values() for w in words.split()] + list(SPEAKER_FILLER)
+)
 SPEAKER_WORDS = 4  # words besides the reporting ones that can name a speaker and a time
 
 

@@ -219,8 +219,6 @@ def negates(question: str) -> bool:
     return bool(_NEGATION.search(question))
 
 
-# -- dates ------------------------------------------------------------------------------------
-
 _ASKS_SOURCE = re.compile(
     rf"^\W*(({'|'.join(lx.WHY['lead'])})\s+)?({'|'.join(lx.ASKS_SOURCE['opener'])})\b"
     rf"|\b({'|'.join(lx.ASKS_SOURCE['anywhere'])})\b",
@@ -233,6 +231,8 @@ def asks_source(question: str) -> bool:
     reported something, so a source is its answer."""
     return bool(_ASKS_SOURCE.search(question))
 
+
+# -- dates ------------------------------------------------------------------------------------
 
 _ASKS_WHEN = re.compile(_words(lx.ASKS_WHEN), _I)
 _DATE_WORD = {word for words in lx.DATE_WORDS.values() for word in words}
