@@ -227,9 +227,12 @@ class LlamaCppLLM(StreamingLLM):
         import llama_cpp
 
         stat = self.model_path.stat()
+        # A state holds the numbers the kernels computed: a build for other instructions
+        # (AVX2, AVX-512) rounds differently, so its states are not this build's.
+        build = llama_cpp.llama_print_system_info().decode(errors="replace")
         key = hashlib.sha256(
             json.dumps([str(self.model_path), stat.st_size, int(stat.st_mtime), self.n_ctx,
-                        self.n_batch, llama_cpp.__version__, list(tokens)]).encode()
+                        self.n_batch, llama_cpp.__version__, build, list(tokens)]).encode()
         ).hexdigest()[:32]  # fmt: skip
         return self.state_dir / f"prefix-{key}.bin"
 

@@ -36,7 +36,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
 TITLE = TEXT.splitlines()[0]
-QUESTION = "How many North Korean soldiers were sent to Russia?"
+# The 135M model that answers here writes a cited line for QUESTION both with llama.cpp
+# built for AVX2 and for AVX-512 (the kernels round differently, and its answers to
+# "… were sent to Russia?" differ between the two: a cited line, or a decline).
+QUESTION = "How many North Korean soldiers were killed?"
 QUESTION_DE = "Wie viele Soldaten hat Nordkorea nach Russland geschickt?"
 TEN_AT_ONCE = "How many soldiers did North Korea send to Russia at the end of last year?"
 FOLLOW_UP = "und wie viele davon starben?"

@@ -60,3 +60,23 @@ def test_bench_replays_the_prompts_raw_only_on_a_loaded_in_process_model():
     llm.loaded = False
     assert _raw_llama_seconds(SimpleNamespace(llm=llm), calls) is None
     assert _raw_llama_seconds(SimpleNamespace(llm=ScriptedLLM()), calls) is None
+
+
+def test_a_saved_prompt_state_belongs_to_the_llama_cpp_build_that_computed_it(tmp_path, monkeypatch):
+    """Builds for other instructions (AVX2, AVX-512) round differently: a state saved by
+    one is not restored by the other, which evaluates the prefix itself."""
+    import llama_cpp
+
+    from bot.llama_cpp_llm import LlamaCppLLM
+
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    llm = LlamaCppLLM(model, n_ctx=1024, state_dir=tmp_path / "states")
+    tokens = (1, 2, 3)
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"CPU : AVX2 = 1 |")
+    avx2 = llm._state_path(tokens)
+    assert llm._state_path(tokens) == avx2  # the same build finds its own state again
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"CPU : AVX2 = 1 | AVX512 = 1 |")
+    avx512 = llm._state_path(tokens)
+    assert avx512 != avx2 and avx512.parent == avx2.parent == tmp_path / "states"
+    assert avx512.name.startswith("prefix-") and avx512.suffix == ".bin"
