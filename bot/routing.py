@@ -211,6 +211,21 @@ def asks_two_things(question: str) -> bool:
     return bool(_SECOND_QUESTION.search(question))
 
 
+def two_questions(question: str) -> list[str]:
+    """A two-part question as its two questions, each ending as the whole one does:
+    "Who announced it, and who disputes it?" → "Who announced it?", "Who disputes it?".
+    Any other question: itself alone."""
+    joined = _SECOND_QUESTION.search(question)
+    if not joined:
+        return [question]
+    end = re.search(r"\s*[?？!.]*\s*$", question).group().rstrip()  # " ?" in French
+    first = question[: joined.start()].rstrip(" ,;:")
+    second = question[joined.start(2):].rstrip(" ?？!.")
+    if not first.strip() or not second:
+        return [question]
+    return [f"{first}{end}", f"{second[:1].upper()}{second[1:]}{end}"]
+
+
 _NEGATION = re.compile(rf"\b({_words(lx.NEGATIONS)})\b|n['’]t\b|\bn['’]", _I)
 
 

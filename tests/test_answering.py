@@ -488,3 +488,25 @@ def test_a_retry_that_translates_but_drops_its_markers_keeps_the_first_replys_ci
     # No figure and few shared words: without the first reply's marker it had no source.
     assert answer.answer == "Lee told a closed parliamentary committee about it [1]."
     assert [c.quote for c in answer.citations] == [LOSSES_SENTENCE]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie viel Geld zahlte Russland Nordkorea für die Soldaten an den Fronten, und wer unterzeichnete den Vertrag?",
+        "How much money did Russia pay for the North Korean soldiers at the fronts, and who signed the treaty?",
+    ],
+)
+def test_a_two_part_question_whose_other_part_has_an_answer_goes_to_the_model(fake_app, question):
+    fake_app.settings.min_score = 0.0  # the toy embedder matches words, not languages
+    fake_app.llm.replies = ["ANSWER: NONE"]
+    answer = fake_app.answerer.ask(question)
+    assert answer.reason != "no_value"
+    assert len(fake_app.llm.requests) == 1
+
+
+def test_a_two_part_question_whose_parts_both_lack_their_value_is_declined(fake_app):
+    fake_app.settings.min_score = 0.0
+    question = "Wie viel Geld zahlte Russland für die Soldaten, und wie alt ist der Abgeordnete Lee Seong Kweun?"
+    answer = fake_app.answerer.ask(question)
+    assert (answer.answered, answer.reason, fake_app.llm.requests) == (False, "no_value", [])

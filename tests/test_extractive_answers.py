@@ -465,3 +465,24 @@ def test_a_translated_copy_whose_figure_the_passage_lacks_is_declined(settings, 
     app.llm.replies = [copy_as("weitere 3.000 Soldaten", "in March another 5,000 soldiers were sent")]
     answer = app.answerer.ask("How many Soldaten were sent nach Russland im März?", doc_ids=[ARTICLE_ID])
     assert (answer.answered, answer.reason) == (False, "not_found")
+
+
+def test_an_age_no_passage_states_is_declined_unless_another_part_asks_more(app):
+    app.llm.replies = [copy("Volunteers from the Kellmouth Sailing Club")]
+    alone = app.answerer.ask("How old is the head librarian Tomasz Reyes?", doc_ids=[LIBRARY_ID])
+    assert (alone.answered, alone.reason, app.llm.requests) == (False, "no_value", [])
+    both = app.answerer.ask("How old is the head librarian Tomasz Reyes, and who restored the clock tower?",
+                            doc_ids=[LIBRARY_ID])  # fmt: skip
+    assert both.answer == "Volunteers from the Kellmouth Sailing Club [1]."
+    assert len(app.llm.requests) == 1
+
+
+def test_a_two_part_question_keeps_a_copy_that_answers_its_other_part(app):
+    # "Wann …" alone would need a date; "… und wer …?" is answered by the names.
+    app.llm.replies = [copy("Kim und Putin")]
+    question = "Wann wurde der historische Verteidigungsvertrag unterzeichnet, und wer unterzeichnete ihn?"
+    answer = app.answerer.ask(question, doc_ids=[ARTICLE_ID])
+    assert (answer.answered, answer.answer) == (True, "Kim und Putin [1].")
+    alone = app.answerer.ask("Wann wurde der historische Verteidigungsvertrag unterzeichnet?",
+                             doc_ids=[ARTICLE_ID])  # fmt: skip
+    assert (alone.answered, alone.reason) == (False, "no_value")

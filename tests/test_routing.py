@@ -15,6 +15,7 @@ from bot.routing import (
     route,
     states_measure,
     summary_focus,
+    two_questions,
 )
 
 
@@ -200,6 +201,26 @@ def test_dated_elsewhere(question, passage, elsewhere):
 )
 def test_asks_two_things(question, two):
     assert asks_two_things(question) is two
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Who announced the end of the operation, and who disputes it?",
+         ["Who announced the end of the operation?", "Who disputes it?"]),
+        ("Wie ist die Abstimmung ausgegangen und wann fangen die ersten Schulen an?",
+         ["Wie ist die Abstimmung ausgegangen?", "Wann fangen die ersten Schulen an?"]),
+        ("qu'est-ce qui a déclenché le feu et qui a été placé en garde à vue ?",
+         ["qu'est-ce qui a déclenché le feu ?", "Qui a été placé en garde à vue ?"]),
+        ("how many people were in the trial and how long did it last",
+         ["how many people were in the trial", "How long did it last"]),
+        ("Who thanked North Korea and why?", ["Who thanked North Korea?", "Why?"]),
+        ("Kim and Putin signed what?", ["Kim and Putin signed what?"]),
+        ("How many soldiers were killed or wounded?", ["How many soldiers were killed or wounded?"]),
+    ],
+)  # fmt: skip
+def test_two_questions(question, parts):
+    assert two_questions(question) == parts
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,17 @@
   zurück" read as agreement); under `why_min_score` it is declined.
 - `decline_missing_measure`: a question asking for a sum of money or an age is
   declined when no passage writes one (a currency, "Jahre alt"): any figure the model
-  could give would be of something else.
+  could give would be of something else. A two-part question is declined only when each
+  of its parts asks for such a value that no passage writes.
 """
 
 from __future__ import annotations
 
 from bot.request import Request
 from bot.results import Answer
-from bot.routing import asked_measure, is_why_question, is_yes_no_question, negates, states_measure
+from bot.routing import (
+    asked_measure, is_why_question, is_yes_no_question, negates, states_measure, two_questions,
+)
 from bot.rules.base import Rule
 
 
@@ -58,10 +61,17 @@ def yes_no_from_article(request: Request, writer) -> Answer | None:
 
 
 def decline_missing_measure(request: Request, writer) -> Answer | None:
-    measure = asked_measure(request.question)
-    if measure and not any(states_measure(p.text, measure) for p in request.passages):
+    # Each part of a two-part question on its own: "How old is she, and who hired her?"
+    # has an answer when only its second part does.
+    if all(_lacks_measure(part, request.passages) for part in two_questions(request.question)):
         return writer.decline(request, "no_value")
     return None
+
+
+def _lacks_measure(question: str, passages: list) -> bool:
+    """`question` asks for a sum of money or an age that none of `passages` writes."""
+    measure = asked_measure(question)
+    return bool(measure) and not any(states_measure(p.text, measure) for p in passages)
 
 
 QUESTION_RULES = (

@@ -3,6 +3,7 @@
 - `decline_missing_kind`: copied words that do not hold the kind of thing asked — no
   figure for "how many", no date for "when", no sum for "how much did it cost", no age —
   are no answer: the passages do not say it (judged from the words, not the question).
+  A two-part question is declined only when the words miss what each part asks for.
 - `retry_unsupported_figure`: a reply with a figure that no passage writes gets one
   correction turn ("the figure … is not written in the passages").
 - `retry_untranslated`: a reply that copies words of the passages' language into
@@ -40,6 +41,7 @@ from bot.routing import (
     is_yes_no_question,
     states_date,
     states_measure,
+    two_questions,
 )
 from bot.rules.base import Rule
 
@@ -80,15 +82,21 @@ def decline_missing_kind(request: Request, answer: Answer, writer) -> Answer:
     if not answer.answered or not answer.spans:
         return answer
     said = " ".join(span.text for span in answer.spans)
-    q = request.question
-    measure = asked_measure(q)
-    missing = ((measure is not None and not states_measure(said, measure))
-               or (measure is None and asks_to_count(q) and not numbers(said))
-               or (asks_when(q) and not states_date(said)))  # fmt: skip
-    if missing:
-        log.info("the copied words hold no %s; declining", measure or "figure or date")
+    # Each part of a two-part question on its own: the copies answer it when they hold
+    # what one of its parts asks for ("How old is she, and who hired her?").
+    if all(_lacks_kind(part, said) for part in two_questions(request.question)):
+        log.info("the copied words hold no %s; declining",
+                 asked_measure(request.question) or "figure or date")  # fmt: skip
         return writer.decline(request, "no_value", answer.generation)
     return answer
+
+
+def _lacks_kind(q: str, said: str) -> bool:
+    """`q` asks for a sum, an age, a count or a date that the words `said` do not hold."""
+    measure = asked_measure(q)
+    return ((measure is not None and not states_measure(said, measure))
+            or (measure is None and asks_to_count(q) and not numbers(said))
+            or (asks_when(q) and not states_date(said)))  # fmt: skip
 
 
 def retry_unsupported_figure(request: Request, answer: Answer, writer) -> Answer:
