@@ -104,6 +104,24 @@ def test_scikit_learn_is_imported_only_when_sentence_transformers_calls_it():
     assert result.stdout.splitlines() == ["False False", "[[-2.0, -3.0]]", "True"]
 
 
+def test_scipy_optimize_is_imported_only_when_transformers_calls_it():
+    # transformers imports SciPy's `linear_sum_assignment` for object-detection training
+    # losses when sentence-transformers is imported; the embedder defers it.
+    result = run_python(
+        "import sys, torch\n"
+        "from retrieval.embedding import _deferred\n"
+        "with _deferred('sklearn.metrics'), _deferred('scipy.optimize'):\n"
+        "    from sentence_transformers import SentenceTransformer\n"
+        "print('scipy.optimize' in sys.modules)\n"
+        "from transformers.loss.loss_for_object_detection import linear_sum_assignment\n"
+        "rows, cols = linear_sum_assignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]])\n"
+        "print(rows.tolist(), cols.tolist())\n"
+        "print(hasattr(sys.modules['scipy.optimize'], '__path__'))\n",
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["False", "[0, 1, 2] [1, 0, 2]", "True"]
+
+
 def test_a_module_already_imported_is_left_as_it_is():
     import json
 
