@@ -5,7 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-STAMP  := $(VENV)/.installed
+# Keyed by the CPU (CPU_KEY, below): on another CPU the same folder is set up again, with
+# llama.cpp compiled for that CPU; its flags are kept for models/cpu.py to check at load.
+STAMP   = $(VENV)/.installed-$(CPU_KEY)
 
 # llama.cpp is compiled for this machine's CPU (GGML_NATIVE: AVX-512 where the CPU has it;
 # prompt evaluation 75 -> 103 tokens/s here). pip's cache keys a wheel by its download only,
@@ -36,6 +38,7 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 	  $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHLS) llama-cpp-python==$(LLAMA_V)
 	$(PIP) install --quiet --no-deps --force-reinstall $(LLAMA_WHL)
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	@grep -m1 '^flags' /proc/cpuinfo > $(VENV)/llama-cpu-flags 2>/dev/null || true
 	@touch $(STAMP)
 
 models: $(STAMP)

@@ -97,6 +97,9 @@ class LlamaCppLLM(StreamingLLM):
             return self._llama
 
     def _load(self):
+        from models.cpu import check_build_cpu
+
+        check_build_cpu()  # before llama.cpp's library is loaded: it may not run here
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 

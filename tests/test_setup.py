@@ -38,3 +38,17 @@ def test_the_wheel_is_kept_under_a_key_of_the_cpu_flags(tmp_path):
     assert make_value("LLAMA_WHLS", env) == f"{tmp_path}/articlebot/wheels/llama-{key}"
     del env["XDG_CACHE_HOME"]
     assert make_value("LLAMA_WHLS", env) == f"{tmp_path}/home/.cache/articlebot/wheels/llama-{key}"
+
+
+def test_the_setup_is_done_again_on_another_cpu_and_records_the_build_cpu(tmp_path):
+    # The install stamp is keyed by the CPU, so `make` on another CPU installs llama.cpp
+    # compiled for it, and the flags it was compiled for are kept for models/cpu.py.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags"))
+    key = subprocess.run(["md5sum"], input=flags, capture_output=True, text=True).stdout[:12]
+    assert make_value("STAMP", env) == f".venv/.installed-{key}"
+    planned = subprocess.run(
+        ["make", "-n", "-B", "-C", str(ROOT), f".venv/.installed-{key}"],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout  # fmt: skip
+    assert "grep -m1 '^flags' /proc/cpuinfo > .venv/llama-cpu-flags" in planned
