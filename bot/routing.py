@@ -206,16 +206,33 @@ _SECOND_QUESTION = re.compile(
 )
 
 
+# What makes the words before "and who …" a question of their own.
+_QUESTION_WORD = re.compile(rf"\b({_words(lx.QUESTION_WORDS, lx.OPEN_QUESTION_WORDS)})\b", _I)
+_OPENS_YES_NO = re.compile(rf"^\W*({_words(lx.YES_NO_OPENERS)})\b", _I)
+
+
+def _second_question(question: str) -> re.Match | None:
+    """Where a second question is joined to the first ("…, and who disputes it?"): only
+    when the words before it ask a question of their own. A question word after "and"
+    inside one question is not a second one: "Goldenson proposed a merger between UPT
+    and what network?" asks one thing."""
+    joined = _SECOND_QUESTION.search(question)
+    if joined is None:
+        return None
+    first = question[: joined.start()]
+    return joined if _QUESTION_WORD.search(first) or _OPENS_YES_NO.search(first) else None
+
+
 def asks_two_things(question: str) -> bool:
     """ "Who announced it, and who disputes it?": a second question joined to the first."""
-    return bool(_SECOND_QUESTION.search(question))
+    return _second_question(question) is not None
 
 
 def two_questions(question: str) -> list[str]:
     """A two-part question as its two questions, each ending as the whole one does:
     "Who announced it, and who disputes it?" → "Who announced it?", "Who disputes it?".
     Any other question: itself alone."""
-    joined = _SECOND_QUESTION.search(question)
+    joined = _second_question(question)
     if not joined:
         return [question]
     end = re.search(r"\s*[?？!.]*\s*$", question).group().rstrip()  # " ?" in French

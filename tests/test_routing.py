@@ -197,6 +197,13 @@ def test_dated_elsewhere(question, passage, elsewhere):
         ("Which kinds of technology did Russia supply to North Korea?", False),
         ("Kim and Putin signed what?", False),
         ("How many soldiers were killed or wounded?", False),
+        # a yes/no question before the second one
+        ("Did the council approve the ferry line, and when?", True),
+        ("Hat der Rat zugestimmt, und wann?", True),
+        # a question word inside one question, after "and" of a phrase: one question
+        ("Goldenson proposed a merger between UPT and what network in October 1954?", False),
+        ("Der Rat genehmigte die Linie nach Lisdunny und welche weitere Strecke?", False),
+        ("Goldenson a proposé une fusion entre UPT et quel réseau en 1954 ?", False),
     ],
 )
 def test_asks_two_things(question, two):
@@ -217,6 +224,10 @@ def test_asks_two_things(question, two):
         ("Who thanked North Korea and why?", ["Who thanked North Korea?", "Why?"]),
         ("Kim and Putin signed what?", ["Kim and Putin signed what?"]),
         ("How many soldiers were killed or wounded?", ["How many soldiers were killed or wounded?"]),
+        ("Goldenson proposed a merger between UPT and what network in October 1954?",
+         ["Goldenson proposed a merger between UPT and what network in October 1954?"]),
+        ("Did the council approve the ferry line, and when?",
+         ["Did the council approve the ferry line?", "When?"]),
     ],
 )  # fmt: skip
 def test_two_questions(question, parts):
