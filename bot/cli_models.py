@@ -39,6 +39,7 @@ def models_fetch(
                 spec = installer.spec(name)
                 state = installer.status(spec)
                 if state == "ok" and not force:
+                    installer.fetch(spec)  # nothing fetched; settings the manifest added since
                     progress.console.print(f"{name}: installed")
                     continue
                 path = installer.fetch(spec, force=force)
