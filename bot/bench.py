@@ -139,6 +139,7 @@ def run_bench(new_app: Callable, *, as_json: bool = False, rounds: int = 5) -> d
     cold = cold_start()
 
     app = new_app()
+    app.prepare()  # as the bot starts: both models at once, then freed memory handed back
     app.ensure_ingested()
     # The recorder goes in before the answerer is built: its writer and translator keep
     # the model they were given.
