@@ -144,6 +144,7 @@ def main() -> None:
     split_at: dict[int, dict[str, float] | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = App(Settings(data_dir=Path(tmp), llm_model=args.model))
+        app.prepare()  # as the bot starts: both models at once, freed memory handed back
         app.ingest()
         answerer = app.answerer
         started = time.perf_counter()
