@@ -15,7 +15,8 @@ STAMP   = $(VENV)/.installed-$(CPU_KEY)
 # a wheel built for another CPU is never installed.
 LLAMA_V    := 0.3.36
 LLAMA_WHL  = $(LLAMA_WHLS)/llama_cpp_python-$(LLAMA_V)-*.whl
-CPU_KEY    := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | md5sum | cut -c1-12)
+CPU_FLAGS  := grep -m1 -E '^(flags|Features)' /proc/cpuinfo
+CPU_KEY    := $(shell $(CPU_FLAGS) 2>/dev/null | md5sum | cut -c1-12)
 LLAMA_WHLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/articlebot/wheels/llama-$(CPU_KEY)
 export CMAKE_ARGS := -DGGML_NATIVE=ON
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -38,7 +39,8 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 	  $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHLS) llama-cpp-python==$(LLAMA_V)
 	$(PIP) install --quiet --no-deps --force-reinstall $(LLAMA_WHL)
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
-	@grep -m1 '^flags' /proc/cpuinfo > $(VENV)/llama-cpu-flags 2>/dev/null || true
+	@$(CPU_FLAGS) > $(VENV)/llama-cpu-flags 2>/dev/null || true
+	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 models: $(STAMP)

@@ -138,6 +138,7 @@ def run_bench(new_app: Callable, *, as_json: bool = False, rounds: int = 5) -> d
     _say("bench: cold start in a fresh process…")
     cold = cold_start()
 
+    _say("bench: loading the models…")
     app = new_app()
     app.prepare()  # as the bot starts: both models at once, then freed memory handed back
     app.ensure_ingested()
@@ -146,7 +147,7 @@ def run_bench(new_app: Callable, *, as_json: bool = False, rounds: int = 5) -> d
     recorder = RecordingLLM(app.llm)
     app.llm = recorder
     answerer = app.answerer
-    _say("bench: loading models and priming the prompt…")
+    _say("bench: priming the prompt…")
     answerer.prime()
 
     quote_ms = _quote_ms(app, rounds)

@@ -10,8 +10,9 @@ after each of 12 questions with the default models, it gave back 2–19 MB and t
 0.4–2.3 ms.
 
 `give_back_freed_memory` runs when an LLM completion ends (`bot.llama_cpp_llm`), so a
-long-running bot trims once or a few times a question. Where the C library has no
-`malloc_trim` (musl, macOS), it does nothing.
+long-running bot trims once or a few times a question, and once the models are loaded
+(`App.prepare`: the tokenizer's parse of its tokenizer.json frees about 120 MB). Where
+the C library has no `malloc_trim` (musl, macOS), it does nothing.
 """
 
 from __future__ import annotations

@@ -206,33 +206,46 @@ _SECOND_QUESTION = re.compile(
 )
 
 
-# What makes the words before "and who …" a question of their own.
-_QUESTION_WORD = re.compile(rf"\b({_words(lx.QUESTION_WORDS, lx.OPEN_QUESTION_WORDS)})\b", _I)
-_OPENS_YES_NO = re.compile(rf"^\W*({_words(lx.YES_NO_OPENERS)})\b", _I)
+# What makes the words before "and who …" a question of their own: a question word of the
+# question's language at its start (after at most one word: "In welchem Jahr …"), or a
+# yes/no opener (`_YES_NO`).
+_LEADS_WITH_QUESTION_WORD = {
+    lang: re.compile(rf"^\W*(\w+\s+)?({'|'.join(words + lx.OPEN_QUESTION_WORDS.get(lang, ()))})\b",
+                     _I)
+    for lang, words in lx.QUESTION_WORDS.items()
+}  # fmt: skip
 
 
-def _second_question(question: str) -> re.Match | None:
-    """Where a second question is joined to the first ("…, and who disputes it?"): only
-    when the words before it ask a question of their own. A question word after "and"
-    inside one question is not a second one: "Goldenson proposed a merger between UPT
-    and what network?" asks one thing."""
-    joined = _SECOND_QUESTION.search(question)
-    if joined is None:
-        return None
-    first = question[: joined.start()]
-    return joined if _QUESTION_WORD.search(first) or _OPENS_YES_NO.search(first) else None
+def _asks_on_its_own(words: str, language: str | None) -> bool:
+    leads = _LEADS_WITH_QUESTION_WORD.get(language or "")
+    opens = _YES_NO.get(language or "")
+    if leads is None or opens is None:  # no lists for this language: as before, a question
+        return True
+    return bool(leads.search(words) or opens.search(words))
 
 
-def asks_two_things(question: str) -> bool:
-    """ "Who announced it, and who disputes it?": a second question joined to the first."""
-    return _second_question(question) is not None
+def _second_question(question: str, language: str | None) -> re.Match | None:
+    """Where a second question is joined to the first ("…, and who disputes it?"): after
+    a comma, or when the words before it ask a question of their own. A question word
+    after "and" inside one question is not a second one: "Goldenson proposed a merger
+    between UPT and what network?" asks one thing."""
+    for joined in _SECOND_QUESTION.finditer(question):
+        if joined.group().startswith(",") or _asks_on_its_own(question[: joined.start()], language):
+            return joined
+    return None
 
 
-def two_questions(question: str) -> list[str]:
+def asks_two_things(question: str, language: str | None = None) -> bool:
+    """ "Who announced it, and who disputes it?": a second question joined to the first.
+    `language` is the question's; without it, every "and" + question word counts."""
+    return _second_question(question, language) is not None
+
+
+def two_questions(question: str, language: str | None = None) -> list[str]:
     """A two-part question as its two questions, each ending as the whole one does:
     "Who announced it, and who disputes it?" → "Who announced it?", "Who disputes it?".
     Any other question: itself alone."""
-    joined = _second_question(question)
+    joined = _second_question(question, language)
     if not joined:
         return [question]
     end = re.search(r"\s*[?？!.]*\s*$", question).group().rstrip()  # " ?" in French

@@ -25,10 +25,13 @@ from models.errors import ModelError
 BUILD_FLAGS_FILE = "llama-cpu-flags"  # in the environment's folder (sys.prefix)
 CPUINFO = Path("/proc/cpuinfo")
 
-# Flags naming instructions a compiler may use with -march=native.
+# Flags naming the vector instructions llama.cpp's kernels are compiled for with
+# -march=native (x86: SSE3 is "pni"; ARM: "asimddp" is the dot product). Instructions
+# of one vendor only (AMD's sse4a) are left out: ggml does not use them, and counting
+# them would refuse a move between AMD and Intel hosts that runs fine.
 _INSTRUCTIONS = re.compile(
-    r"^(sse\w*|ssse3|avx\w*|amx\w*|fma4?|f16c|bmi\d|adx|movbe|popcnt|lzcnt|abm|aes|"
-    r"pclmulqdq|vpclmulqdq|vaes|gfni|sha_ni|xop|asimd\w*|sve\w*|fphp|i8mm|bf16|dotprod)$"
+    r"^(sse|sse2|pni|ssse3|sse4_1|sse4_2|avx\w*|amx\w*|fma|f16c|bmi1|bmi2|"
+    r"asimd\w*|sve\w*|i8mm|fphp|bf16)$"
 )
 
 

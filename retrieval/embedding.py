@@ -154,9 +154,9 @@ def _deferred(module: str):
     behind its Manhattan and Euclidean similarities; EmbeddingGemma's is the cosine.
     Importing them takes about a second (scikit-learn and SciPy's statistics), of every
     start and every one-shot command. For SciPy's optimizers: transformers imports
-    `linear_sum_assignment` for the loss of object-detection training (about 0.3 s). Names imported from the stand-in stay valid: they
-    call the real function. Outside, the stand-in is gone, so a later import of the
-    module is the real one."""
+    `linear_sum_assignment` for the loss of object-detection training (about 0.3 s).
+    Names imported from the stand-in stay valid: they call the real function. Outside,
+    the stand-in is gone, so a later import of the module is the real one."""
     if module in sys.modules:
         yield
         return

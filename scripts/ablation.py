@@ -54,6 +54,8 @@ def _measure(rule: str, affected: list[dict], base: dict, keep: Path | None) -> 
         per_set[r["set"]]["without"] += r["passed"]
         per_set[r["set"]]["total"] += 1
     if not affected:
+        if keep:  # no answers without it: none from an earlier run either
+            (keep / f"{rule}.json").unlink(missing_ok=True)
         return dict(per_set)
     files = sorted({r["file"] for r in affected})
     only = ",".join(f"{r['set']}/{r['id']}" for r in affected)

@@ -167,6 +167,14 @@ def test_an_archive_gets_the_tokenizer_class_of_its_manifest_entry(tmp_path):
     assert installer.fetch(archive) == tmp_path / "models" / "emb"
     assert json.loads(written.read_text()) == expected
     assert installer.check(archive) == tmp_path / "models" / "emb"
+    # a config it cannot rewrite is left as it is: the class only saves time at load
+    written.write_text(json.dumps(config))
+    (written.parent / "tokenizer_config.json.partial").mkdir()  # the write fails (OSError)
+    assert installer.fetch(archive) == tmp_path / "models" / "emb"
+    assert json.loads(written.read_text()) == config
+    written.write_text("{not json")  # nor can it read a damaged one (ValueError)
+    assert installer.fetch(archive) == tmp_path / "models" / "emb"
+    assert written.read_text() == "{not json"
 
 
 def test_the_manifest_names_every_part():

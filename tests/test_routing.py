@@ -188,50 +188,63 @@ def test_dated_elsewhere(question, passage, elsewhere):
 
 
 @pytest.mark.parametrize(
-    ("question", "two"),
+    ("question", "language", "two"),
     [
-        ("Who announced the end of the operation, and who disputes it?", True),
-        ("Wie viele Verluste meldete der NIS, und was geschah mit den Toten?", True),
-        ("Combien de soldats, et comment ont-ils été rapatriés ?", True),
-        ("Who thanked North Korea and why?", True),
-        ("Which kinds of technology did Russia supply to North Korea?", False),
-        ("Kim and Putin signed what?", False),
-        ("How many soldiers were killed or wounded?", False),
-        # a yes/no question before the second one
-        ("Did the council approve the ferry line, and when?", True),
-        ("Hat der Rat zugestimmt, und wann?", True),
+        ("Who announced the end of the operation, and who disputes it?", "en", True),
+        ("Wie viele Verluste meldete der NIS, und was geschah mit den Toten?", "de", True),
+        ("Combien de soldats, et comment ont-ils été rapatriés ?", "fr", True),
+        ("Who thanked North Korea and why?", "en", True),
+        ("In welchem Jahr wurde der Vertrag unterzeichnet und wer war dabei?", "de", True),
+        ("Which kinds of technology did Russia supply to North Korea?", "en", False),
+        ("Kim and Putin signed what?", "en", False),
+        ("How many soldiers were killed or wounded?", "en", False),
+        # a yes/no question before the second one, or a comma before "and"
+        ("Did the council approve the ferry line and when?", "en", True),
+        ("Hat der Rat zugestimmt und wann?", "de", True),
+        ("Le conseil a-t-il approuvé la ligne, et quand ?", "fr", True),
+        ("Le suspect a avoué, et pourquoi ?", "fr", True),
         # a question word inside one question, after "and" of a phrase: one question
-        ("Goldenson proposed a merger between UPT and what network in October 1954?", False),
-        ("Der Rat genehmigte die Linie nach Lisdunny und welche weitere Strecke?", False),
-        ("Goldenson a proposé une fusion entre UPT et quel réseau en 1954 ?", False),
+        ("Goldenson proposed a merger between UPT and what network in October 1954?", "en", False),
+        ("The merger was proposed between UPT and what network?", "en", False),  # not German "was"
+        ("War broke out between Russia and what country?", "en", False),  # nor German "war"
+        ("Der Rat genehmigte die Linie nach Lisdunny und welche weitere Strecke?", "de", False),
+        ("Le rapport dit que UPT a fusionné avec ABC et quel réseau ?", "fr", False),
+        # the first "and" + question word that starts a second question counts
+        ("Goldenson proposed a merger between UPT and what network, and who opposed it?", "en",
+         True),
+        # without a language, every "and" + question word counts, as for Spanish
+        ("Goldenson proposed a merger between UPT and what network?", None, True),
     ],
 )
-def test_asks_two_things(question, two):
-    assert asks_two_things(question) is two
+def test_asks_two_things(question, language, two):
+    assert asks_two_things(question, language) is two
 
 
 @pytest.mark.parametrize(
-    ("question", "parts"),
+    ("question", "language", "parts"),
     [
-        ("Who announced the end of the operation, and who disputes it?",
+        ("Who announced the end of the operation, and who disputes it?", "en",
          ["Who announced the end of the operation?", "Who disputes it?"]),
-        ("Wie ist die Abstimmung ausgegangen und wann fangen die ersten Schulen an?",
+        ("Wie ist die Abstimmung ausgegangen und wann fangen die ersten Schulen an?", "de",
          ["Wie ist die Abstimmung ausgegangen?", "Wann fangen die ersten Schulen an?"]),
-        ("qu'est-ce qui a déclenché le feu et qui a été placé en garde à vue ?",
+        ("qu'est-ce qui a déclenché le feu et qui a été placé en garde à vue ?", "fr",
          ["qu'est-ce qui a déclenché le feu ?", "Qui a été placé en garde à vue ?"]),
-        ("how many people were in the trial and how long did it last",
+        ("how many people were in the trial and how long did it last", "en",
          ["how many people were in the trial", "How long did it last"]),
-        ("Who thanked North Korea and why?", ["Who thanked North Korea?", "Why?"]),
-        ("Kim and Putin signed what?", ["Kim and Putin signed what?"]),
-        ("How many soldiers were killed or wounded?", ["How many soldiers were killed or wounded?"]),
-        ("Goldenson proposed a merger between UPT and what network in October 1954?",
+        ("Who thanked North Korea and why?", "en", ["Who thanked North Korea?", "Why?"]),
+        ("Kim and Putin signed what?", "en", ["Kim and Putin signed what?"]),
+        ("How many soldiers were killed or wounded?", "en",
+         ["How many soldiers were killed or wounded?"]),
+        ("Goldenson proposed a merger between UPT and what network in October 1954?", "en",
          ["Goldenson proposed a merger between UPT and what network in October 1954?"]),
-        ("Did the council approve the ferry line, and when?",
+        ("Goldenson proposed a merger between UPT and what network, and who opposed it?", "en",
+         ["Goldenson proposed a merger between UPT and what network?", "Who opposed it?"]),
+        ("Did the council approve the ferry line, and when?", "en",
          ["Did the council approve the ferry line?", "When?"]),
     ],
 )  # fmt: skip
-def test_two_questions(question, parts):
-    assert two_questions(question) == parts
+def test_two_questions(question, language, parts):
+    assert two_questions(question, language) == parts
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def test_llama_cpp_is_compiled_for_this_cpu():
 
 def test_the_wheel_is_kept_under_a_key_of_the_cpu_flags(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path)}
-    flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags"))
+    flags = next(line for line in open("/proc/cpuinfo") if line.startswith(("flags", "Features")))
     key = subprocess.run(["md5sum"], input=flags, capture_output=True, text=True).stdout[:12]
     assert make_value("LLAMA_WHLS", env) == f"{tmp_path}/articlebot/wheels/llama-{key}"
     del env["XDG_CACHE_HOME"]
@@ -44,11 +44,15 @@ def test_the_setup_is_done_again_on_another_cpu_and_records_the_build_cpu(tmp_pa
     # The install stamp is keyed by the CPU, so `make` on another CPU installs llama.cpp
     # compiled for it, and the flags it was compiled for are kept for models/cpu.py.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags"))
+    flags = next(line for line in open("/proc/cpuinfo") if line.startswith(("flags", "Features")))
     key = subprocess.run(["md5sum"], input=flags, capture_output=True, text=True).stdout[:12]
     assert make_value("STAMP", env) == f".venv/.installed-{key}"
     planned = subprocess.run(
         ["make", "-n", "-B", "-C", str(ROOT), f".venv/.installed-{key}"],
         capture_output=True, text=True, check=True, env=env,
     ).stdout  # fmt: skip
-    assert "grep -m1 '^flags' /proc/cpuinfo > .venv/llama-cpu-flags" in planned
+    assert "grep -m1 -E '^(flags|Features)' /proc/cpuinfo > .venv/llama-cpu-flags" in planned
+    # only the CPU whose build is installed keeps a stamp: back on an earlier CPU, make
+    # installs its build again
+    removed = planned.index("rm -f .venv/.installed-*")
+    assert removed < planned.index(f"touch .venv/.installed-{key}")

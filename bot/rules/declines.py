@@ -63,7 +63,8 @@ def yes_no_from_article(request: Request, writer) -> Answer | None:
 def decline_missing_measure(request: Request, writer) -> Answer | None:
     # Each part of a two-part question on its own: "How old is she, and who hired her?"
     # has an answer when only its second part does.
-    if all(_lacks_measure(part, request.passages) for part in two_questions(request.question)):
+    parts = two_questions(request.question, request.language)
+    if all(_lacks_measure(part, request.passages) for part in parts):
         return writer.decline(request, "no_value")
     return None
 

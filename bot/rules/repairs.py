@@ -84,7 +84,7 @@ def decline_missing_kind(request: Request, answer: Answer, writer) -> Answer:
     said = " ".join(span.text for span in answer.spans)
     # Each part of a two-part question on its own: the copies answer it when they hold
     # what one of its parts asks for ("How old is she, and who hired her?").
-    if all(_lacks_kind(part, said) for part in two_questions(request.question)):
+    if all(_lacks_kind(part, said) for part in two_questions(request.question, request.language)):
         log.info("the copied words hold no %s; declining",
                  asked_measure(request.question) or "figure or date")  # fmt: skip
         return writer.decline(request, "no_value", answer.generation)

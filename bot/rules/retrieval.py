@@ -44,7 +44,7 @@ def latest_count(request: Request, candidates: list[Candidate]) -> list[Candidat
 
 def two_part_next_sentence(request: Request) -> list[Passage]:
     passages = request.passages
-    if not asks_two_things(request.question) or len(passages) != 1:
+    if not asks_two_things(request.question, request.language) or len(passages) != 1:
         return passages
     following = request.view.following(passages[0])
     if following is None or request.withheld(following):
