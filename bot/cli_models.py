@@ -37,13 +37,11 @@ def models_fetch(
             manifest = load_manifest()
             for name in names or list(manifest):
                 spec = installer.spec(name)
-                state = installer.status(spec)
-                if state == "ok" and not force:
-                    installer.fetch(spec)  # nothing fetched; settings the manifest added since
-                    progress.console.print(f"{name}: installed")
-                    continue
+                was_installed = installer.status(spec) == "ok" and not force
+                # installed already: nothing is fetched, but what the manifest added since is set
                 path = installer.fetch(spec, force=force)
-                progress.console.print(f"{name}: installed at {path}")
+                progress.console.print(f"{name}: installed" if was_installed
+                                       else f"{name}: installed at {path}")  # fmt: skip
 
     edge(body)
 

@@ -157,10 +157,10 @@ _YES_NO = {lang: re.compile(rf"^\W*({'|'.join(openers)})(?=[\s,]|$)", _I)
            for lang, openers in lx.YES_NO_OPENERS.items()}  # fmt: skip
 
 
-_OPEN_WORDS = {
-    lang: re.compile(rf"\b({'|'.join(lx.QUESTION_WORDS[lang] + words)})\b", _I)
-    for lang, words in lx.OPEN_QUESTION_WORDS.items()
-}
+# Every question word of a language: "wer", "wohin", "lequel", "whose" …
+_ALL_QUESTION_WORDS = {lang: "|".join(lx.QUESTION_WORDS[lang] + words)
+                       for lang, words in lx.OPEN_QUESTION_WORDS.items()}  # fmt: skip
+_OPEN_WORDS = {lang: re.compile(rf"\b({words})\b", _I) for lang, words in _ALL_QUESTION_WORDS.items()}
 _REQUEST_OPENER = {lang: re.compile(rf"^\W*({'|'.join(openers)})\b", _I)
                    for lang, openers in lx.REQUEST_OPENERS.items()}  # fmt: skip
 
@@ -209,11 +209,8 @@ _SECOND_QUESTION = re.compile(
 # What makes the words before "and who …" a question of their own: a question word of the
 # question's language at its start (after at most one word: "In welchem Jahr …"), or a
 # yes/no opener (`_YES_NO`).
-_LEADS_WITH_QUESTION_WORD = {
-    lang: re.compile(rf"^\W*(\w+\s+)?({'|'.join(words + lx.OPEN_QUESTION_WORDS.get(lang, ()))})\b",
-                     _I)
-    for lang, words in lx.QUESTION_WORDS.items()
-}  # fmt: skip
+_LEADS_WITH_QUESTION_WORD = {lang: re.compile(rf"^\W*(\w+\s+)?({words})\b", _I)
+                             for lang, words in _ALL_QUESTION_WORDS.items()}  # fmt: skip
 
 
 def _asks_on_its_own(words: str, language: str | None) -> bool:
