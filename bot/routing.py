@@ -160,7 +160,8 @@ _YES_NO = {lang: re.compile(rf"^\W*({'|'.join(openers)})(?=[\s,]|$)", _I)
 # Every question word of a language: "wer", "wohin", "lequel", "whose" …
 _ALL_QUESTION_WORDS = {lang: "|".join(lx.QUESTION_WORDS[lang] + words)
                        for lang, words in lx.OPEN_QUESTION_WORDS.items()}  # fmt: skip
-_OPEN_WORDS = {lang: re.compile(rf"\b({words})\b", _I) for lang, words in _ALL_QUESTION_WORDS.items()}
+_OPEN_WORDS = {lang: re.compile(rf"\b({words})\b", _I)
+               for lang, words in _ALL_QUESTION_WORDS.items()}  # fmt: skip
 _REQUEST_OPENER = {lang: re.compile(rf"^\W*({'|'.join(openers)})\b", _I)
                    for lang, openers in lx.REQUEST_OPENERS.items()}  # fmt: skip
 
