@@ -165,10 +165,14 @@ def quote(
     """The best passages verbatim, with scores (retrieval only, no model)."""
 
     def body():
-        hits = load_app().answerer.quote(query, k=k, doc_ids=doc or None)
+        app = load_app()
+        hits = app.answerer.quote(query, k=k, doc_ids=doc or None)
         if as_json:
             print_json({"query": query, "results": [h.to_dict() for h in hits]})
             return
+        if not hits:
+            print("no documents; run `articlebot ingest`" if not app.store.documents()
+                  else "no passage found")  # fmt: skip
         for i, h in enumerate(hits, 1):
             print(f"[{i}] {h.score:.3f} {h.doc_id} {h.start}-{h.end}\n    {h.quote}")
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 import bot.cli as cli
 from bot.app import App
 from bot.settings import Settings
-from tests.conftest import ARTICLE_ID, run_python
+from tests.conftest import ARTICLE, ARTICLE_ID, run_python
 from tests.fakes import ScriptedLLM, ToyEmbedder
 
 runner = CliRunner()
@@ -54,6 +54,18 @@ def test_quote_json(with_fake_app):
     assert (hit["doc_id"], hit["start"], hit["end"]) == (ARTICLE_ID, 887, 1065)
     assert hit["quote"].startswith("Lee zitierte den NIS") and 0 < hit["score"] <= 1
     assert with_fake_app.llm.requests == []
+
+
+def test_quote_on_an_empty_index_or_for_an_unknown_document_says_so(monkeypatch, settings,
+                                                                 chroma_client, toy_embedder):  # fmt: skip
+    empty = App(settings, llm=ScriptedLLM(), embedder=toy_embedder, client=chroma_client)
+    monkeypatch.setattr(App, "from_config", lambda: empty)
+    result = invoke("quote", "cremation")
+    assert (result.exit_code, result.stdout) == (0, "no documents; run `articlebot ingest`\n")
+    empty.ingest([ARTICLE])
+    result = invoke("quote", "cremation", "--doc", "elsewhere")
+    assert (result.exit_code, result.output) == \
+        (2, "articlebot: error: unknown document elsewhere; `articlebot sources` lists them\n")  # fmt: skip
 
 
 def test_sources(with_fake_app):
