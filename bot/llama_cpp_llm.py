@@ -105,18 +105,21 @@ class LlamaCppLLM(StreamingLLM):
 
         from models.install import check_gguf
 
+        from models.llama_load import one_load_at_a_time
+
         check_gguf(self.model_path)
         try:
-            llama = Llama(
-                model_path=str(self.model_path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                n_batch=self.n_batch,
-                seed=self.seed,
-                use_mmap=self.use_mmap,
-                verbose=False,
-            )
+            with one_load_at_a_time():  # llama-cpp-python swaps fds 1 and 2 while it loads
+                llama = Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
+                    n_batch=self.n_batch,
+                    seed=self.seed,
+                    use_mmap=self.use_mmap,
+                    verbose=False,
+                )
         except Exception as exc:
             raise ModelError(
                 f"cannot load the LLM from {self.model_path} ({type(exc).__name__}: "
