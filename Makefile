@@ -18,6 +18,13 @@ LLAMA_WHL  = $(LLAMA_WHLS)/llama_cpp_python-$(LLAMA_V)-*.whl
 CPU_FLAGS  := grep -m1 -E '^(flags|Features)' /proc/cpuinfo
 CPU_KEY    := $(shell $(CPU_FLAGS) 2>/dev/null | md5sum | cut -c1-12)
 LLAMA_WHLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/articlebot/wheels/llama-$(CPU_KEY)
+# The source the wheel is built from; its llama.cpp converter (convert_hf_to_gguf.py, with
+# conversion/ and gguf-py/) goes into the environment, where `articlebot models fetch` runs it
+# to give the embedder a GGUF form for llama.cpp (models/install.py).
+LLAMA_SDIST = $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_V).tar.gz
+LLAMA_SRC  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/articlebot/src
+CONVERTER  := $(VENV)/share/articlebot/llama-convert
+VENDORED   := llama_cpp_python-$(LLAMA_V)/vendor/llama.cpp
 export CMAKE_ARGS := -DGGML_NATIVE=ON
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -35,8 +42,13 @@ setup: $(STAMP) models
 $(STAMP): pyproject.toml constraints.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet torch==2.13.0
+	@test -f $(LLAMA_SDIST) || \
+	  $(PIP) download --quiet --no-deps --no-binary :all: -d $(LLAMA_SRC) llama-cpp-python==$(LLAMA_V)
 	@ls $(LLAMA_WHL) >/dev/null 2>&1 || \
-	  $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHLS) llama-cpp-python==$(LLAMA_V)
+	  $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHLS) $(LLAMA_SDIST)
+	@rm -rf $(CONVERTER) && mkdir -p $(CONVERTER)
+	tar -xzf $(LLAMA_SDIST) -C $(CONVERTER) --strip-components=3 \
+	  $(VENDORED)/convert_hf_to_gguf.py $(VENDORED)/conversion $(VENDORED)/gguf-py
 	$(PIP) install --quiet --no-deps --force-reinstall $(LLAMA_WHL)
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	@$(CPU_FLAGS) > $(VENV)/llama-cpu-flags 2>/dev/null || true

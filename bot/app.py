@@ -27,10 +27,11 @@ from bot.memory import give_back_freed_memory
 from bot.openai_llm import OpenAICompatibleLLM
 from bot.prompting import PromptLibrary
 from bot.settings import Settings, config_path
-from models.install import ModelInstaller, check_gguf
+from models.install import LLAMA_CPP_FORM, ModelInstaller, check_gguf
 from retrieval.chroma_client import forget_chroma_system, make_client
 from retrieval.chroma_store import ChromaStore
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from retrieval.gguf_embedding import LlamaCppEmbedder, QueriesByLlamaCpp
 from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
 from retrieval.store import DocumentInfo, Store
@@ -122,8 +123,19 @@ class App:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return SentenceTransformerEmbedder(self.embedder_path(), threads=self.settings.n_threads,
-                                           dtype=self.settings.embed_dtype)  # fmt: skip
+        """sentence-transformers for documents; for questions, the same weights through
+        llama.cpp when their GGUF is installed (`query_embedder`)."""
+        s = self.settings
+        path = self.embedder_path()
+        documents = SentenceTransformerEmbedder(path, threads=s.n_threads, dtype=s.embed_dtype)
+        gguf = path / LLAMA_CPP_FORM
+        runtime = s.query_embedder
+        if runtime == "auto":
+            same = s.embed_dtype == "float32"  # the GGUF is float32: the same vectors
+            runtime = "llama.cpp" if same and gguf.exists() else "sentence-transformers"
+        if runtime == "sentence-transformers":
+            return documents
+        return QueriesByLlamaCpp(documents, LlamaCppEmbedder(path, threads=s.n_threads))
 
     def prepare(self, *, llm: bool = True) -> None:
         """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at

@@ -33,8 +33,11 @@ from models.errors import ModelError
 log = logging.getLogger(__name__)
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
+CONVERT_EMBEDDER = Path(__file__).with_name("convert_embedder.py")
 STAMP_SUFFIX = ".verified.json"
 GGUF_MAGIC = b"GGUF"
+#: The llama.cpp form of a sentence-transformers folder, written inside it at install.
+LLAMA_CPP_FORM = "llama.cpp.gguf"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class ModelSpec:
     # An archive's tokenizer class, written into its tokenizer_config.json at install
     # (see `ModelInstaller._set_tokenizer_class`).
     tokenizer_class: str | None = None
+    # An embedder also converted to GGUF at install, for questions through llama.cpp
+    # (see `ModelInstaller._make_llama_cpp_form`).
+    llama_cpp_form: bool = False
 
     @property
     def is_archive(self) -> bool:
@@ -99,8 +105,10 @@ class ModelInstaller:
         manifest: dict[str, ModelSpec] | None = None,
         pip: Iterable[str] = (sys.executable, "-m", "pip"),
         progress: ProgressFactory = _no_progress,
+        converter: Path | None = None,
     ) -> None:
         self.models_dir = Path(models_dir)
+        self.converter = converter if converter is not None else llama_cpp_converter()
         self.wheels_dir = self.models_dir / "wheels"
         self.manifest = manifest if manifest is not None else load_manifest()
         self.pip = list(pip)
@@ -184,6 +192,7 @@ class ModelInstaller:
             except (OSError, ValueError) as exc:
                 log.warning("model %s: could not set its tokenizer class (%s); it loads "
                             "as before, about a second slower", spec.name, exc)  # fmt: skip
+            self._make_llama_cpp_form(spec, self.target(spec))
             return self.target(spec)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         wheels = self._download(spec)
@@ -216,7 +225,43 @@ class ModelInstaller:
         for wheel in wheels:  # pip's own cache keeps repeat downloads cheap
             wheel.unlink(missing_ok=True)
         log.info("installed %s at %s", spec.name, self.target(spec))
+        self._make_llama_cpp_form(spec, self.target(spec))
         return self.target(spec)
+
+    def _make_llama_cpp_form(self, spec: ModelSpec, folder: Path) -> Path | None:
+        """Converts an installed sentence-transformers folder to one GGUF inside it
+        (`LLAMA_CPP_FORM`), with llama.cpp's own converter and the Dense layers after
+        pooling, in float32 but for the token table's float16 (`convert_embedder.py`):
+        the same vectors to the fifth decimal, loaded in a fraction of a second without
+        torch (`retrieval.gguf_embedding`). Without the converter, or when it fails, the
+        folder stays as it is and questions are embedded by sentence-transformers (a
+        warning says so). Returns the GGUF's path, or None."""
+        if not spec.llama_cpp_form or not folder.is_dir():
+            return None
+        out = folder / LLAMA_CPP_FORM
+        if out.exists():
+            return out
+        if self.converter is None or not self.converter.exists():
+            log.warning("model %s: llama.cpp's converter is not installed (`make setup` "
+                        "installs it), so questions are embedded by sentence-transformers, "
+                        "about 4 s slower to start", spec.name)  # fmt: skip
+            return None
+        partial = out.with_name(out.name + ".partial")
+        cmd = [sys.executable, str(CONVERT_EMBEDDER), str(self.converter), str(folder),
+               "--outfile", str(partial), "--outtype", "f32",
+               "--sentence-transformers-dense-modules"]  # fmt: skip
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        log.info("model %s: converting to GGUF for llama.cpp", spec.name)
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if result.returncode != 0 or not partial.exists():
+            partial.unlink(missing_ok=True)
+            detail = (result.stderr.strip().splitlines() or ["no output"])[-1][:200]
+            log.warning("model %s: the conversion to GGUF failed (%s), so questions are "
+                        "embedded by sentence-transformers", spec.name, detail)  # fmt: skip
+            return None
+        os.replace(partial, out)
+        log.info("model %s: llama.cpp form written to %s", spec.name, out)
+        return out
 
     @staticmethod
     def _set_tokenizer_class(spec: ModelSpec, folder: Path) -> None:
@@ -313,6 +358,18 @@ def _sha256_file(path: Path, advance: Callable[[int], None]) -> str:
             sha.update(block)
             advance(len(block))
     return sha.hexdigest()
+
+
+def llama_cpp_converter() -> Path | None:
+    """llama.cpp's `convert_hf_to_gguf.py`, which `make setup` unpacks from the
+    llama-cpp-python source it compiles (with its `conversion` and `gguf-py` beside it)
+    into the environment; ARTICLEBOT_LLAMA_CONVERTER names another."""
+    named = os.environ.get("ARTICLEBOT_LLAMA_CONVERTER")
+    path = Path(named) if named else CONVERTER_PATH
+    return path if path.exists() else None
+
+
+CONVERTER_PATH = Path(sys.prefix) / "share" / "articlebot" / "llama-convert" / "convert_hf_to_gguf.py"
 
 
 def check_gguf(path: Path) -> Path:

@@ -20,6 +20,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from bot.app import App  # noqa: E402
 from bot.rules import RULE_NAMES  # noqa: E402
 from bot.settings import DEFAULT_DOCUMENT, Settings  # noqa: E402
+from retrieval.embedding import SentenceTransformerEmbedder  # noqa: E402
 from tests.fakes import ScriptedLLM, ToyEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,12 @@ def real_embedder(real_settings):
     embedder = app.embedder
     embedder.load()
     return embedder
+
+
+@pytest.fixture(scope="session")
+def real_document_embedder(real_embedder) -> SentenceTransformerEmbedder:
+    """The sentence-transformers side (documents) of the embedder a run uses."""
+    return getattr(real_embedder, "documents", real_embedder)
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,9 @@ def _document_lines() -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_installed_tokenizer_gives_the_ids_of_the_one_the_model_names(real_embedder):
+def test_the_installed_tokenizer_gives_the_ids_of_the_one_the_model_names(
+        real_document_embedder):  # fmt: skip
+    real_embedder = real_document_embedder
     # The installer names transformers' generic Rust tokenizer in EmbeddingGemma's
     # tokenizer_config.json (models/manifest.toml); the model's own names GemmaTokenizer.
     from transformers import GemmaTokenizer

