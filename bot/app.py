@@ -4,8 +4,9 @@ Front ends create one `App` with `App.from_config()` (the settings file and the
 `ARTICLEBOT_*` variables, checked) and take what they need from it. Tests build
 `App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
 to swap any part. Nothing heavy happens until a property is first used, and a
-command loads only what it needs: `quote` the embedder and the index, never the LLM
-(nor llama_cpp); `ask` both, at once (`prepare`).
+command loads only what it needs: `quote` the embedder and the index, never the LLM;
+`ask` both (`prepare`). With the embedder's GGUF installed, questions are embedded through
+llama.cpp and torch is imported only when something is ingested.
 
 What this module does not do: answer (see `bot.answering`), or show errors to a
 user (each front end does).
@@ -139,11 +140,12 @@ class App:
 
     def prepare(self, *, llm: bool = True) -> None:
         """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at
-        the same time: the GGUF in a thread while this one imports chromadb and torch and
-        loads the embedder. llama.cpp releases the GIL while it reads and repacks the
-        weights, so on two cores the loads overlap instead of adding up. A failure of
-        either is raised here. What the loads freed (the tokenizer's parse of its 33 MB
-        tokenizer.json, about 120 MB) is handed back to the system after them."""
+        the same time: the LLM's GGUF in a thread while this one imports chromadb and loads
+        the embedder. llama.cpp releases the GIL while it reads and repacks the weights, so
+        on two cores the loads overlap instead of adding up; two llama.cpp loads (the LLM's
+        and the embedder's GGUF) take turns (`models.llama_load`). A failure of either is
+        raised here. What the loads freed (with sentence-transformers, the tokenizer's parse
+        of its 33 MB tokenizer.json, about 120 MB) is handed back to the system after them."""
         load_embedder = getattr(self.embedder, "load", None)
         load_llm = getattr(self.llm, "load", None) if llm else None
         with ThreadPoolExecutor(1, thread_name_prefix="load-llm") as pool:
