@@ -148,11 +148,17 @@ class App:
         of its 33 MB tokenizer.json, about 120 MB) is handed back to the system after them."""
         load_embedder = getattr(self.embedder, "load", None)
         load_llm = getattr(self.llm, "load", None) if llm else None
+        # An embedder whose load reads a whole file in for a moment (llama.cpp's mapping,
+        # released right after) loads first, so that moment does not come on top of the
+        # LLM's weights; it takes well under a second, and the loads take turns anyway.
+        first = load_embedder if getattr(self.embedder, "load_first", False) else None
+        if first is not None:
+            first()
         with ThreadPoolExecutor(1, thread_name_prefix="load-llm") as pool:
             loading = pool.submit(load_llm) if load_llm is not None else None
             # On a failure here, leaving `with` still waits for the thread.
             self.searcher.snapshot()
-            if load_embedder is not None:
+            if load_embedder is not None and first is None:
                 load_embedder()
             if loading is not None:
                 loading.result()

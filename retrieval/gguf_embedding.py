@@ -188,6 +188,10 @@ class QueriesByLlamaCpp:
     `MAX_TOKENS` tokens, a rare question or sentence pair). `load` loads the llama.cpp side
     only: a bot whose index is up to date never imports torch."""
 
+    #: Its load reads the whole GGUF in for a moment (see Memory above): `App.prepare`
+    #: loads it before the LLM, so that moment does not add to the LLM's weights.
+    load_first = True
+
     def __init__(self, documents, queries: LlamaCppEmbedder) -> None:
         self.documents = documents
         self.queries = queries

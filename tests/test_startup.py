@@ -51,6 +51,28 @@ def test_prepare_loads_the_llm_in_a_thread_while_the_embedder_loads(settings, ch
     assert len(llm.loaded_in) == 1 and llm.loaded_in[0].startswith("load-llm")
 
 
+def test_an_embedder_that_loads_first_is_loaded_before_the_llm_starts(settings, chroma_client):
+    order: list[str] = []
+
+    class FirstEmbedder(LoadingEmbedder):
+        load_first = True
+
+        def load(self) -> None:
+            order.append("embedder")
+            super().load()
+
+    class OrderedLLM(LoadingLLM):
+        def load(self) -> None:
+            order.append("llm")
+            super().load()
+
+    llm, embedder = OrderedLLM(), FirstEmbedder()
+    App(settings, llm=llm, embedder=embedder, client=chroma_client).prepare()
+    assert order == ["embedder", "llm"]
+    assert embedder.loaded_in == [threading.current_thread().name]
+    assert len(llm.loaded_in) == 1 and llm.loaded_in[0].startswith("load-llm")
+
+
 def test_prepare_without_the_llm_loads_only_the_embedder(settings, chroma_client):
     llm, embedder = LoadingLLM(), LoadingEmbedder()
     App(settings, llm=llm, embedder=embedder, client=chroma_client).prepare(llm=False)
