@@ -42,8 +42,9 @@ setup: $(STAMP) models
 $(STAMP): pyproject.toml constraints.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet torch==2.13.0
-	@test -f $(LLAMA_SDIST) || \
-	  $(PIP) download --quiet --no-deps --no-binary :all: -d $(LLAMA_SRC) llama-cpp-python==$(LLAMA_V)
+	@gzip -t $(LLAMA_SDIST) 2>/dev/null || { rm -f $(LLAMA_SDIST) && \
+	  $(PIP) download --quiet --no-deps --no-binary llama-cpp-python -d $(LLAMA_SRC) \
+	    llama-cpp-python==$(LLAMA_V); }
 	@ls $(LLAMA_WHL) >/dev/null 2>&1 || \
 	  $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHLS) $(LLAMA_SDIST)
 	@rm -rf $(CONVERTER) && mkdir -p $(CONVERTER)

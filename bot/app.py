@@ -5,8 +5,8 @@ Front ends create one `App` with `App.from_config()` (the settings file and the
 `App(settings, llm=FakeLLM(), embedder=ToyEmbedder(), client=chromadb.EphemeralClient())`
 to swap any part. Nothing heavy happens until a property is first used, and a
 command loads only what it needs: `quote` the embedder and the index, never the LLM;
-`ask` both (`prepare`). With the embedder's GGUF installed, questions are embedded through
-llama.cpp and torch is imported only when something is ingested.
+`ask` both (`prepare`). With the embedder's GGUF installed, it runs through llama.cpp and
+torch is imported only for a text too long for it.
 
 What this module does not do: answer (see `bot.answering`), or show errors to a
 user (each front end does).
@@ -32,7 +32,7 @@ from models.install import LLAMA_CPP_FORM, ModelInstaller, check_gguf
 from retrieval.chroma_client import forget_chroma_system, make_client
 from retrieval.chroma_store import ChromaStore
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
-from retrieval.gguf_embedding import LlamaCppEmbedder, QueriesByLlamaCpp
+from retrieval.gguf_embedding import LlamaCppEmbedder, ThroughLlamaCpp
 from retrieval.ingest import IngestReport, ingest_documents, ingest_paths, remove_document
 from retrieval.search import Searcher
 from retrieval.store import DocumentInfo, Store
@@ -124,24 +124,24 @@ class App:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """sentence-transformers for documents; for questions, the same weights through
-        llama.cpp when their GGUF is installed (`query_embedder`)."""
+        """The embedder through llama.cpp when its GGUF is installed (sentence-transformers
+        for a text too long for it), else through sentence-transformers (`embed_runtime`)."""
         s = self.settings
         path = self.embedder_path()
         documents = SentenceTransformerEmbedder(path, threads=s.n_threads, dtype=s.embed_dtype)
         gguf = path / LLAMA_CPP_FORM
-        runtime = s.query_embedder
+        runtime = s.embed_runtime
         if runtime == "auto":
-            same = s.embed_dtype == "float32"  # the GGUF is float32: the same vectors
+            same = s.embed_dtype == "float32"  # the GGUF's layers are float32: the same vectors
             runtime = "llama.cpp" if same and gguf.exists() else "sentence-transformers"
         if runtime == "sentence-transformers":
             return documents
-        return QueriesByLlamaCpp(documents, LlamaCppEmbedder(path, threads=s.n_threads))
+        return ThroughLlamaCpp(documents, LlamaCppEmbedder(path, threads=s.n_threads))
 
     def prepare(self, *, llm: bool = True) -> None:
         """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at
         the same time: the LLM's GGUF in a thread while this one imports chromadb and loads
-        the embedder. llama.cpp releases the GIL while it reads and repacks the weights, so
+        the embedder (an embedder with `load_first`, before the thread starts). llama.cpp releases the GIL while it reads and repacks the weights, so
         on two cores the loads overlap instead of adding up; two llama.cpp loads (the LLM's
         and the embedder's GGUF) take turns (`models.llama_load`). A failure of either is
         raised here. What the loads freed (with sentence-transformers, the tokenizer's parse

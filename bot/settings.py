@@ -147,12 +147,12 @@ class Settings(BaseSettings):
         "is resident) and is faster on CPUs without bf16 instructions; bfloat16 copies the "
         "weights at half size. See scripts/retrieval_quality.py and the README.",
     )  # fmt: skip
-    query_embedder: str = Field(
+    embed_runtime: str = Field(
         default="auto", pattern="^(auto|llama.cpp|sentence-transformers)$",
-        description="What embeds questions: llama.cpp, from the GGUF `articlebot models "
-        "fetch` converts the embedder to (the same vectors, a start without torch), or "
-        "sentence-transformers. auto: llama.cpp when that GGUF is there and embed_dtype is "
-        "float32. Documents are always embedded by sentence-transformers.",
+        description="What runs the embedder: llama.cpp, from the GGUF `articlebot models "
+        "fetch` converts it to (the same vectors, no torch; a text over 256 tokens still goes "
+        "to sentence-transformers), or sentence-transformers. auto: llama.cpp when that GGUF "
+        "is there and embed_dtype is float32.",
     )  # fmt: skip
     llm_url: str | None = Field(
         default=None,

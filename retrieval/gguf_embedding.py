@@ -1,28 +1,28 @@
-"""The same embedder run by llama.cpp: EmbeddingGemma's weights as a GGUF, for questions.
+"""The embedder run by llama.cpp: EmbeddingGemma's weights as a GGUF.
 
-A process that answers a question needs one vector, of the question. Through
-sentence-transformers that vector costs importing torch, transformers and
-sentence-transformers (about 3.5 s of every one-shot command) and loading the model (about
-1.2 s); through llama.cpp, which the bot loads anyway for its LLM, importing takes 0.2 s
-and loading the GGUF a fraction of a second. The GGUF is converted from the installed
-sentence-transformers folder by `articlebot models fetch` (llama.cpp's own converter, with
-the two Dense layers after pooling, in float32 but for the token table, in float16): the
-same weights, the same tokenizer, the same prompts (read from the folder's
-`config_sentence_transformers.json`), so the vectors keep a cosine of 0.99999 or more with
-sentence-transformers' (tests/test_gguf_embedding.py, on questions and passages in three
-languages). Documents are still embedded by sentence-transformers (`QueriesByLlamaCpp`),
-which loads only when something is ingested.
+Through sentence-transformers a vector costs importing torch, transformers and
+sentence-transformers (about 3.5 s of every one-shot command, and about 800 MB of a
+process that holds both) and loading the model (about 1.2 s); through llama.cpp, which the
+bot loads anyway for its LLM, importing takes 0.2 s and loading the GGUF a fraction of a
+second. The GGUF is converted from the installed sentence-transformers folder by
+`articlebot models fetch` (llama.cpp's own converter, with the two Dense layers after
+pooling, in float32 but for the token table, in float16): the same weights, the same
+tokenizer, the same prompts (read from the folder's `config_sentence_transformers.json`),
+so the vectors keep a cosine of 0.99999 or more with sentence-transformers'
+(tests/test_gguf_embedding.py, on questions and passages in three languages). Questions,
+passages and sentence pairs go through it; a text too long for it goes to
+sentence-transformers (`ThroughLlamaCpp`), which loads only then.
 
 Memory: llama.cpp maps the GGUF and reads all of it in at load (MAP_POPULATE), so the
 whole file would stay resident in this process, though a question reads the layers and a
 few dozen of the token table's 262,144 rows. Right after the load its pages are dropped
 from this process (`release_mapped_pages`, MADV_DONTNEED; they stay in the page cache)
 and come back as they are read: the layers and the rows of the tokens seen, as
-sentence-transformers' memory-mapped weights did. llama.cpp keeps an output buffer of one row of logits per token it may return
-(262,144 floats, 1 MB, for this vocabulary), zeroed, so resident; it holds at most
-`MAX_TOKENS` texts' worth (256 MB) and is never grown, because a text longer than
-`MAX_TOKENS` tokens is handed to sentence-transformers (`QueriesByLlamaCpp`) instead of
-being cut.
+sentence-transformers' memory-mapped weights did. llama.cpp keeps an output buffer of one
+row of logits per token it may return (262,144 floats, 1 MB, for this vocabulary),
+zeroed, so resident; it is made for `MAX_TOKENS` tokens (256 MB) when the context is, and
+never grown, because a longer text goes to sentence-transformers instead of being cut
+(each text is decoded on its own, so no batch holds more).
 
 What this module does not do: convert the weights (see `models.install`), or decide which
 runtime a run uses (see `bot.app`).
@@ -62,6 +62,7 @@ class LlamaCppEmbedder:
         self._prompts: dict[str, str] = {}
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._cache_size = cache_size
 
     def load(self):
@@ -71,7 +72,7 @@ class LlamaCppEmbedder:
                     raise ModelError(
                         f"{self.path} is missing: the embedder's llama.cpp form is made by "
                         f"`articlebot models fetch` (or `make setup`); or set "
-                        f"query_embedder = \"sentence-transformers\""
+                        f"embed_runtime = \"sentence-transformers\""
                     )
                 self._prompts = _prompts(self.folder)
                 self._llama = self._load()
@@ -95,7 +96,8 @@ class LlamaCppEmbedder:
         except Exception as exc:
             raise ModelError(
                 f"cannot load the embedder's GGUF {self.path} ({type(exc).__name__}: "
-                f"{str(exc)[:160]}); run `articlebot models fetch --force`"
+                f"{str(exc)[:160]}); delete it and run `articlebot models fetch`, which "
+                f"converts it again"
             ) from exc
         release_mapped_pages(self.path)
         log.info("loaded embedder %s through llama.cpp", self.path)
@@ -115,8 +117,10 @@ class LlamaCppEmbedder:
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         llama = self.load()
         prefix = self._prompts.get(prompt, "")
-        with self._lock:
-            rows = [llama.embed(prefix + text, truncate=True) for text in texts]
+        rows = []
+        for text in texts:  # a text at a time, so a question need not wait for a whole ingest
+            with self._lock:
+                rows.append(llama.embed(prefix + text, truncate=True))
         vectors = np.asarray(rows, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
@@ -127,14 +131,16 @@ class LlamaCppEmbedder:
         return self._encode(texts, "document")
 
     def embed_query(self, text: str) -> np.ndarray:
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
+        with self._cache_lock:  # requests run in threads of their own
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
         vector = self._encode([text], "query")[0]
-        self._cache[text] = vector
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return vector
 
     def similarity(self, a: str, b: str) -> float:
@@ -182,20 +188,21 @@ def _prompts(folder: Path) -> dict[str, str]:
     return dict(data.get("prompts") or {})
 
 
-class QueriesByLlamaCpp:
-    """Documents embedded by sentence-transformers, questions and sentence pairs by the
-    same weights through llama.cpp, but for a text too long for it (`fits`: more than
-    `MAX_TOKENS` tokens, a rare question or sentence pair). `load` loads the llama.cpp side
-    only: a bot whose index is up to date never imports torch."""
+class ThroughLlamaCpp:
+    """EmbeddingGemma through llama.cpp for every text it can take whole (`fits`: at most
+    `MAX_TOKENS` tokens with its prompt: questions, sentence pairs, the passages of an
+    article), sentence-transformers for the rest (a rare long passage or question), which
+    loads only then. `load` loads the llama.cpp side only: a bot never imports torch
+    unless such a text comes."""
 
     #: Its load reads the whole GGUF in for a moment (see Memory above): `App.prepare`
     #: loads it before the LLM, so that moment does not add to the LLM's weights.
     load_first = True
 
     def __init__(self, documents, queries: LlamaCppEmbedder) -> None:
-        self.documents = documents
+        self.documents = documents  # sentence-transformers: long texts
         self.queries = queries
-        self.name = documents.name
+        self.name = documents.name  # the same vectors (module docstring)
 
     def load(self):
         return self.queries.load()
@@ -204,7 +211,18 @@ class QueriesByLlamaCpp:
         self.queries.clear_cache()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return self.documents.embed_documents(texts)
+        fits = [self.queries.fits([t], "document") for t in texts]
+        if all(fits):
+            return self.queries.embed_documents(texts)
+        short = [i for i, f in enumerate(fits) if f]
+        long = [i for i, f in enumerate(fits) if not f]
+        long_vectors = np.asarray(self.documents.embed_documents([texts[i] for i in long]),
+                                  dtype=np.float32)  # fmt: skip
+        vectors = np.empty((len(texts), long_vectors.shape[1]), dtype=np.float32)
+        vectors[long] = long_vectors
+        if short:
+            vectors[short] = self.queries.embed_documents([texts[i] for i in short])
+        return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
         if self.queries.fits([text], "query"):

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.settings import Settings
 from models.errors import ModelError
 from retrieval.embedding import SentenceTransformerEmbedder
-from retrieval.gguf_embedding import LlamaCppEmbedder, QueriesByLlamaCpp, release_mapped_pages
+from retrieval.gguf_embedding import LlamaCppEmbedder, ThroughLlamaCpp, release_mapped_pages
 from tests.fakes import ToyEmbedder
 
 PROMPTS = {"query": "task: search result | query: ", "document": "title: none | text: ",
@@ -87,19 +87,21 @@ def test_a_missing_gguf_names_the_fix(tmp_path):
         embedder.embed_query("How many died?")
 
 
-def test_documents_go_to_one_embedder_questions_and_pairs_to_the_other(tmp_path):
+def test_every_text_it_can_take_whole_goes_through_llama_cpp(tmp_path):
     documents = ToyEmbedder()
     queries, llama = fake_loaded(folder_with(tmp_path))
-    both = QueriesByLlamaCpp(documents, queries)
-    assert both.name == "toy"  # the index's vectors are the documents embedder's
-    assert both.embed_documents(["Am 3. Oktober 1990 trat die DDR bei."]).shape == (1, 512)
+    both = ThroughLlamaCpp(documents, queries)
+    assert both.name == "toy"  # the same vectors, so the same index
     both.load()
+    assert both.embed_documents(["Am 3. Oktober 1990 trat die DDR bei."]).tolist() == \
+        [pytest.approx([0.6, 0.8])]  # fmt: skip
     both.embed_query("Wann trat die DDR bei?")
     both.similarity("joined", "trat bei")
-    assert (documents.document_calls, documents.query_calls, len(llama.texts)) == (1, 0, 3)
-    assert llama.texts == ["task: search result | query: Wann trat die DDR bei?",
-                               "task: sentence similarity | query: joined",
-                               "task: sentence similarity | query: trat bei"]  # fmt: skip
+    assert (documents.document_calls, documents.query_calls) == (0, 0)
+    assert llama.texts == ["title: none | text: Am 3. Oktober 1990 trat die DDR bei.",
+                           "task: search result | query: Wann trat die DDR bei?",
+                           "task: sentence similarity | query: joined",
+                           "task: sentence similarity | query: trat bei"]  # fmt: skip
 
 
 class RecordingEmbedder(ToyEmbedder):
@@ -117,18 +119,25 @@ class RecordingEmbedder(ToyEmbedder):
         self.asked.append((a, b))
         return 0.5
 
+    def embed_documents(self, texts):
+        self.asked.append(tuple(texts))
+        return np.array([[0.0, 1.0]] * len(texts))
+
 
 def test_a_text_too_long_for_llama_cpp_goes_to_sentence_transformers_whole(tmp_path):
     # at most seven tokens, a word each here; each prompt is five words
     documents = RecordingEmbedder()
     queries, llama = fake_loaded(folder_with(tmp_path), n_ctx=7)
-    both = QueriesByLlamaCpp(documents, queries)
+    both = ThroughLlamaCpp(documents, queries)
     both.embed_query("two words")
     both.embed_query("three words now")
     assert both.similarity("a b", "d") == pytest.approx(1.0)
     assert both.similarity("a b", "d e f") == 0.5
-    assert [t.split(": ")[-1] for t in llama.texts] == ["two words", "a b", "d"]
-    assert documents.asked == [("three words now",), ("a b", "d e f")]
+    # the document prompt is four words: three more fit
+    vectors = both.embed_documents(["a b c", "d e f g", "h"])
+    assert vectors.tolist() == [pytest.approx([0.6, 0.8]), [0.0, 1.0], pytest.approx([0.6, 0.8])]
+    assert [t.split(": ")[-1] for t in llama.texts] == ["two words", "a b", "d", "a b c", "h"]
+    assert documents.asked == [("three words now",), ("a b", "d e f"), ("d e f g",)]
 
 
 def settings_for(tmp_path, folder, **extra) -> Settings:
@@ -138,24 +147,24 @@ def settings_for(tmp_path, folder, **extra) -> Settings:
 @pytest.mark.parametrize(
     ("gguf", "extra", "runtime"),
     [
-        (True, {}, QueriesByLlamaCpp),
+        (True, {}, ThroughLlamaCpp),
         (False, {}, SentenceTransformerEmbedder),
         (True, {"embed_dtype": "bfloat16"}, SentenceTransformerEmbedder),  # not the same vectors
-        (True, {"query_embedder": "sentence-transformers"}, SentenceTransformerEmbedder),
-        (False, {"query_embedder": "llama.cpp"}, QueriesByLlamaCpp),  # fails at load, above
+        (True, {"embed_runtime": "sentence-transformers"}, SentenceTransformerEmbedder),
+        (False, {"embed_runtime": "llama.cpp"}, ThroughLlamaCpp),  # fails at load, above
     ],
 )
 def test_which_runtime_embeds_questions(tmp_path, gguf, extra, runtime):
     folder = folder_with(tmp_path, gguf=gguf)
     embedder = App(settings_for(tmp_path, folder, **extra)).embedder
     assert type(embedder) is runtime
-    documents = embedder.documents if runtime is QueriesByLlamaCpp else embedder
+    documents = embedder.documents if runtime is ThroughLlamaCpp else embedder  # long texts
     assert (type(documents), documents.path) == (SentenceTransformerEmbedder, folder)
 
 
 def test_an_unknown_runtime_is_a_settings_error(tmp_path):
-    with pytest.raises(ValueError, match="query_embedder"):
-        settings_for(tmp_path, tmp_path, query_embedder="onnx")
+    with pytest.raises(ValueError, match="embed_runtime"):
+        settings_for(tmp_path, tmp_path, embed_runtime="onnx")
 
 
 # -- the real models (slow) ---------------------------------------------------------------
@@ -176,7 +185,7 @@ PASSAGES = [
 def test_llama_cpp_gives_the_vectors_of_sentence_transformers(real_settings):
     app = App(real_settings)
     embedder = app.embedder
-    assert type(embedder) is QueriesByLlamaCpp  # `make setup` converted the installed model
+    assert type(embedder) is ThroughLlamaCpp  # `make setup` converted the installed model
     reference = SentenceTransformerEmbedder(app.embedder_path())
     ours = np.stack([embedder.embed_query(q) for q in QUESTIONS])
     theirs = np.stack([reference.embed_query(q) for q in QUESTIONS])

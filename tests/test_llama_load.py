@@ -12,14 +12,19 @@ import os, sys, threading, time
 from llama_cpp._utils import suppress_stdout_stderr  # what Llama() wraps its load in
 from models.llama_load import one_load_at_a_time
 
-def load(delay):
-    time.sleep(delay)
+first_silenced = threading.Event()
+
+def load(first):
+    if not first:  # starts once the first load has silenced the streams
+        first_silenced.wait(5)
     with LOCK():
         with suppress_stdout_stderr(disable=False):
+            if first:
+                first_silenced.set()
             time.sleep(0.3)  # the load, silenced
 
 LOCK = one_load_at_a_time if LOCKED else __import__("contextlib").nullcontext
-threads = [threading.Thread(target=load, args=(d,)) for d in (0.0, 0.1)]
+threads = [threading.Thread(target=load, args=(f,)) for f in (True, False)]
 for t in threads: t.start()
 for t in threads: t.join()
 print("stdout still here", flush=True)
