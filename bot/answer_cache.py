@@ -33,12 +33,12 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from bot.errors import InputError
 from bot.results import Answer
+from retrieval.lru import LRU
 
 if TYPE_CHECKING:
     from bot.answering import Answerer
@@ -78,40 +78,33 @@ def cacheable(answer: Answer) -> bool:
 
 
 class AnswerCache:
-    """Finished answers by key, least recently used first out; thread-safe."""
+    """Finished answers by key, least recently used first out (`retrieval.lru.LRU`),
+    with hit and miss counts; thread-safe."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[Hashable, Answer] = LRU(size)
+        self._count_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get(self, key: Hashable) -> Answer | None:
-        with self._lock:
-            answer = self._items.get(key)
+        answer = self._items.get(key)
+        with self._count_lock:
             if answer is None:
                 self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return answer
+            else:
+                self.hits += 1
+        return answer
 
     def put(self, key: Hashable, answer: Answer) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[key] = answer
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self._items.put(key, answer)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()
 
 
 def cache_of(answerer: Answerer) -> AnswerCache:

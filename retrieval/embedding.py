@@ -29,7 +29,6 @@ import logging
 import sys
 import threading
 import types
-from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -37,6 +36,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from models.errors import ModelError
+from retrieval.lru import LRU
 from retrieval.offline import offline_environment
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,7 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._load_lock = threading.Lock()
         self._encode_lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LRU[str, np.ndarray] = LRU(cache_size)  # question vectors
 
     def load(self):
         with self._load_lock:
@@ -131,16 +130,13 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         cached = self._cache.get(text)
         if cached is not None:
-            self._cache.move_to_end(text)
             return cached
         model = self.load()
         with self._encode_lock:
             encode = getattr(model, "encode_query", model.encode)
             vector = encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         vector = np.asarray(vector, dtype=np.float32)
-        self._cache[text] = vector
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(text, vector)
         return vector
 
 

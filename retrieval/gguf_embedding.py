@@ -33,13 +33,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from models.errors import ModelError
 from models.install import LLAMA_CPP_FORM
+from retrieval.lru import LRU
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,7 @@ class LlamaCppEmbedder:
         self._llama = None
         self._prompts: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._cache_size = cache_size
+        self._cache: LRU[str, np.ndarray] = LRU(cache_size)  # question vectors
 
     def load(self):
         with self._lock:
@@ -131,16 +129,11 @@ class LlamaCppEmbedder:
         return self._encode(texts, "document")
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._cache_lock:  # requests run in threads of their own
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
         vector = self._encode([text], "query")[0]
-        with self._cache_lock:
-            self._cache[text] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(text, vector)
         return vector
 
     def similarity(self, a: str, b: str) -> float:
