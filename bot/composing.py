@@ -19,6 +19,7 @@ from bot.lexicon import QUOTE_MARKS
 from bot.prompting import neutralise, number_passages, one_line
 from bot.request import Request
 from bot.results import Answer
+from bot.translation import owes_translation
 
 
 def extractive_answer(request: Request, writer) -> Answer:
@@ -45,15 +46,17 @@ def extractive_answer(request: Request, writer) -> Answer:
             order.append(span)
     cited = [s.passage for s in order]
     markers = [cited.index(span.passage) + 1 for span in found]
-    shown, translations, withheld, translation = _in_language(request, writer, found, markers)
+    shown, translations, (withheld, missing), translation = _in_language(request, writer, found,
+                                                                         markers)  # fmt: skip
     body = _sentence([f"{text} [{n}]" for text, n in zip(shown, markers, strict=True)])
     if translations:
         label = writer.message("translation_label", request.language)
         lines = [(n, t) for n, t in zip(markers, translations, strict=True) if t]
+        note = writer.translator.note(request.language, withheld=withheld, missing=missing)
         if lines:
             body = f"{body}\n{label} {_sentence([append_markers(t, [n]) for n, t in lines])}"
-        elif withheld:
-            body = f"{body}\n{writer.translator.withheld_note(request.language)}"
+        elif note:
+            body = f"{body}\n{note}"
     answer = Answer.cited(question=request.question, language=request.language, text=body,
                           citations=writer.citations(request, range(1, len(cited) + 1), cited),
                           truncated=generation.truncated, passages=passages,
@@ -70,14 +73,16 @@ def _sentence(parts: list[str]) -> str:
 
 
 def _in_language(request: Request, writer, found: list[Span], markers: list[int]):
-    """Each span as the reader sees it, the labelled translations ([] when none is
-    needed) and whether one was withheld (`Translator.keep`): the copied words stay the
-    answer, quoted when their document is in another language, and their translation
-    follows; or, with `translation = "inline"`, the translation is the answer."""
+    """Each span as the reader sees it; the labelled translations ([] when none is
+    needed); whether one was withheld (`Translator.keep`) and whether one is missing (no
+    line in the reader's language for words that need one); and the generation. The
+    copied words stay the answer, quoted when their document is in another language,
+    and their translation follows; or, with `translation = "inline"`, the translation is
+    the answer."""
     shown = [one_line(s.text) for s in found]
     foreign = [i for i, s in enumerate(found) if request.language_of(s.passage) != request.language]
     if not foreign:
-        return shown, [], False, None
+        return shown, [], (False, False), None
     quoted = {i: _quoted(shown[i], request.language_of(found[i].passage)) for i in foreign}
     labelled = request.settings.translation == "labelled"
     if labelled:  # the article's words can be read while their translation is written
@@ -86,9 +91,11 @@ def _in_language(request: Request, writer, found: list[Span], markers: list[int]
     translated, generation = writer.translator.translate([one_line(found[i].text) for i in foreign],
                                                           request.language)  # fmt: skip
     translations = [""] * len(found)
-    withheld = False
+    withheld = missing = False
     for i, text in zip(foreign, translated, strict=True):
-        text, held = writer.translator.keep(text, one_line(found[i].text))
+        original = one_line(found[i].text)
+        missing = missing or (not text and owes_translation(original))  # no line, or another language
+        text, held = writer.translator.keep(text, original)
         withheld = withheld or held
         if labelled:
             translations[i] = text
@@ -96,7 +103,7 @@ def _in_language(request: Request, writer, found: list[Span], markers: list[int]
             shown[i] = quoted[i]
         else:
             shown[i] = f"{text} ({quoted[i]})" if request.settings.show_original else text
-    return shown, translations, withheld, generation
+    return shown, translations, (withheld, missing), generation
 
 
 def _quoted(text: str, language: str | None) -> str:

@@ -20,6 +20,10 @@ translations from twelve question sets (German, English and French articles; eve
 of the three languages) it kept 66 of 75 right ones and withheld 24 of 37 wrong ones; a
 threshold chosen on eleven sets and tried on the twelfth was 0.88 for each of the twelve.
 A withheld translation is said so (`translation_withheld`): the article's words stand.
+So is a missing one (`translation_missing`): the model gave no line, or one in another
+language than asked for, for words long enough to need one (`owes_translation`); a
+reader of another language is never left with the article's sentence alone and no word
+on why. A name ("Susan Foreman") needs none.
 
 What this module does not do: decide what to translate, or cite anything.
 """
@@ -91,6 +95,16 @@ class Translator:
     def withheld_note(self, language: str) -> str:
         return self.prompts.message("translation_withheld", language)
 
+    def missing_note(self, language: str) -> str:
+        return self.prompts.message("translation_missing", language)
+
+    def note(self, language: str, *, withheld: bool, missing: bool) -> str:
+        """Why no translation is shown: one was withheld, or the model gave none; ""
+        when neither (the words need none: a name, a figure)."""
+        if withheld:
+            return self.withheld_note(language)
+        return self.missing_note(language) if missing else ""
+
     def for_display(self, texts: Sequence[str], language: str) -> list[str]:
         """One translation per text (for display only). A text that reads like
         instructions to an assistant is not sent to the model; its translation is empty."""
@@ -158,11 +172,14 @@ class Translator:
         foreign = [i for i, p in enumerate(passages) if language_of(p) != lang]
         labelled = self.settings.translation == "labelled"
         withheld = [False] * len(texts)
+        missing = [False] * len(texts)  # the model gave no line in `lang` for words that need one
 
         def text(shown: list[str], translations: list[str], final: bool = False) -> str:
             body = " ".join(append_markers(t, [n]) for n, t in enumerate(shown, start=1))
-            if final and labelled and any(withheld) and not any(translations):
-                return f"{body}\n{self.withheld_note(lang)}"
+            if final and labelled and not any(translations):
+                note = self.note(lang, withheld=any(withheld), missing=any(missing))
+                if note:
+                    return f"{body}\n{note}"
             return with_translation(body, label, list(enumerate(translations, start=1)), " ")
 
         def show(shown: list[str], translations: list[str]) -> None:
@@ -193,9 +210,17 @@ class Translator:
         translations = [""] * len(texts)
         for i, line in zip(foreign, translated, strict=True):
             translations[i], withheld[i] = self.keep(line, texts[i])
+            missing[i] = not line and owes_translation(texts[i])
         if labelled:
             return text(texts, translations, final=True), generation
         return text([t or texts[i] for i, t in enumerate(translations)], [], final=True), generation
+
+
+def owes_translation(original: str) -> bool:
+    """Whether words of the article in another language than the reader's are long enough
+    (`CHECKED_LETTERS` letters) to be more than a name or a figure: without their
+    translation, the answer says why."""
+    return sum(ch.isalpha() for ch in original) >= CHECKED_LETTERS
 
 
 def checked(translation: str, original: str) -> str:

@@ -154,6 +154,32 @@ def test_a_translation_that_changes_a_figure_is_not_shown(app, monkeypatch):
                              "close enough to the article's words.)")  # fmt: skip
 
 
+def test_a_translation_the_model_did_not_give_is_said_so(app, monkeypatch):
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.llm.replies = [copy(DEAD), "NONE"]  # no numbered line: no translation
+    answer = app.answerer.ask(LOSSES, doc_ids=[ARTICLE_ID])
+    assert answer.answer == f"„{DEAD}“ [1].\n(No machine translation: the model gave none in this language.)"
+
+
+def test_a_missing_translation_of_an_english_copy_is_said_so_in_german(app, monkeypatch):
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "de")
+    app.llm.replies = [copy("about 38,000 books"), ""]
+    answer = app.answerer.ask("How many books does the Kellmouth library hold?", doc_ids=[LIBRARY_ID])
+    assert answer.answer == ("“The library holds about 38,000 books” [1].\n(Keine maschinelle "
+                             "Übersetzung: Das Modell gab keine in dieser Sprache.)")  # fmt: skip
+
+
+def test_a_name_without_a_translation_needs_no_note(settings, chroma_client, toy_embedder, monkeypatch):
+    # The toy embedder matches shared words only, so the question is the article's German,
+    # read as English; without a question word of English it would take the yes/no route.
+    app = app_without("yes_no_from_article", settings, chroma_client, toy_embedder, [ARTICLE])
+    monkeypatch.setattr(app.detector, "detect", lambda text, hint=None: "en")
+    app.llm.replies = [copy("Kim Byung-kee"), ""]
+    answer = app.answerer.ask("Nach wessen Angaben wurden 15.000 nordkoreanische Arbeitskräfte "
+                              "nach Russland entsandt?", doc_ids=[ARTICLE_ID])  # fmt: skip
+    assert answer.answer == "„Kim Byung-kee“ [1]."
+
+
 def test_a_written_yes_no_answer_that_says_the_question_back_stands(settings, chroma_client, toy_embedder):
     """With the yes/no rule off, the model's "The council promised …" is a right answer,
     not a reply that left out what was asked."""

@@ -104,6 +104,33 @@ def test_a_withheld_line_is_never_streamed_and_the_answer_says_it_was_withheld(s
     assert seen == [f"{FIRE[:-1]} [1]."]  # neither the withheld line nor the note while streaming
 
 
+@pytest.mark.parametrize(("original", "reply", "language", "note"), [
+    (FIRE, "[1] Five firefighters have been slightly injured since the fire began.", "de",
+     "(Keine maschinelle Übersetzung: Das Modell gab keine in dieser Sprache.)"),
+    (SIGNAL, "", "fr",
+     "(Pas de traduction automatique : le modèle n'en a pas donné dans cette langue.)"),
+])  # fmt: skip
+def test_a_translation_the_model_gave_in_no_line_or_another_language_is_said_missing(
+        settings, original, reply, language, note):  # fmt: skip
+    from bot.language import LanguageDetector
+    from retrieval.search import Passage
+
+    t = Translator(settings=settings, llm=ScriptedLLM(reply), prompts=PromptLibrary(),
+                   prime=lambda: None, detect=LanguageDetector().detect)  # fmt: skip
+    passage = Passage(doc_id="a", start=0, end=len(original), text=original, score=1.0, line=1,
+                      index=0, title="")  # fmt: skip
+    text, _ = t.passage_text([passage], language, lambda p: "xx", None, "Label:")
+    assert text == f"{original[:-1]} [1].\n{note}"
+
+
+def test_a_name_that_needs_no_translation_gets_no_note(settings):
+    from retrieval.search import Passage
+
+    t = scored(settings, "[1] Ballytrim")
+    passage = Passage(doc_id="a", start=0, end=9, text="Ballytrim", score=1.0, line=1, index=0, title="")
+    assert t.passage_text([passage], "de", lambda p: "en", None, "Label:")[0] == "Ballytrim [1]"
+
+
 def test_quotes_translated_for_display_keep_only_close_translations(settings):
     reply = ("[1] Fünf Feuerwehrleute wurden seit Beginn des Brandes leicht verletzt.\n"
              "[2] Un signal faible a retardé les trains de 35 minutes.")  # fmt: skip
