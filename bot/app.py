@@ -136,7 +136,9 @@ class App:
             runtime = "llama.cpp" if same and gguf.exists() else "sentence-transformers"
         if runtime == "sentence-transformers":
             return documents
-        return ThroughLlamaCpp(documents, LlamaCppEmbedder(path, threads=s.n_threads))
+        # In auto, a GGUF that does not load falls back to sentence-transformers, warned.
+        return ThroughLlamaCpp(documents, LlamaCppEmbedder(path, threads=s.n_threads),
+                               fallback=s.embed_runtime == "auto")  # fmt: skip
 
     def prepare(self, *, llm: bool = True) -> None:
         """Opens the index and loads the embedder and, with `llm`, the in-process LLM, at

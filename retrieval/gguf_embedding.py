@@ -192,18 +192,41 @@ class ThroughLlamaCpp:
     #: loads it before the LLM, so that moment does not add to the LLM's weights.
     load_first = True
 
-    def __init__(self, documents, queries: LlamaCppEmbedder) -> None:
+    def __init__(self, documents, queries: LlamaCppEmbedder, *, fallback: bool = False) -> None:
+        """With `fallback` (`embed_runtime = "auto"`), a GGUF that does not load (a corrupt
+        or cut file) is warned about once and sentence-transformers embeds everything: the
+        same vectors, so the index stands and no question fails for it. Without it (asked
+        for llama.cpp by name), the load's error, which names the fix, is raised."""
         self.documents = documents  # sentence-transformers: long texts
         self.queries = queries
         self.name = documents.name  # the same vectors (module docstring)
+        self.fallback = fallback
+        self._failed = False
+
+    def _usable(self) -> bool:
+        """Whether llama.cpp's side loads (see `fallback`)."""
+        if self._failed:
+            return False
+        try:
+            self.queries.load()
+        except ModelError as exc:
+            if not self.fallback:
+                raise
+            log.warning("%s; embedding with sentence-transformers instead", exc)
+            self._failed = True
+            return False
+        return True
 
     def load(self):
-        return self.queries.load()
+        return self.queries.load() if self._usable() else self.documents.load()
 
     def clear_cache(self) -> None:
         self.queries.clear_cache()
+        getattr(self.documents, "clear_cache", lambda: None)()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not self._usable():
+            return self.documents.embed_documents(texts)
         fits = [self.queries.fits([t], "document") for t in texts]
         if all(fits):
             return self.queries.embed_documents(texts)
@@ -218,11 +241,11 @@ class ThroughLlamaCpp:
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
-        if self.queries.fits([text], "query"):
+        if self._usable() and self.queries.fits([text], "query"):
             return self.queries.embed_query(text)
         return self.documents.embed_query(text)
 
     def similarity(self, a: str, b: str) -> float:
-        if self.queries.fits([a, b], "STS"):
+        if self._usable() and self.queries.fits([a, b], "STS"):
             return self.queries.similarity(a, b)
         return self.documents.similarity(a, b)

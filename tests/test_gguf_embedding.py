@@ -110,6 +110,11 @@ class RecordingEmbedder(ToyEmbedder):
     def __init__(self) -> None:
         super().__init__()
         self.asked: list[tuple[str, ...]] = []
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+        return self
 
     def embed_query(self, text):
         self.asked.append((text,))
@@ -138,6 +143,37 @@ def test_a_text_too_long_for_llama_cpp_goes_to_sentence_transformers_whole(tmp_p
     assert vectors.tolist() == [pytest.approx([0.6, 0.8]), [0.0, 1.0], pytest.approx([0.6, 0.8])]
     assert [t.split(": ")[-1] for t in llama.texts] == ["two words", "a b", "d", "a b c", "h"]
     assert documents.asked == [("three words now",), ("a b", "d e f"), ("d e f g",)]
+
+
+def test_in_auto_a_gguf_that_does_not_load_falls_back_to_sentence_transformers(tmp_path, caplog):
+    folder = folder_with(tmp_path)  # its llama.cpp.gguf is four bytes: llama.cpp cannot load it
+    documents = RecordingEmbedder()
+    both = ThroughLlamaCpp(documents, LlamaCppEmbedder(folder), fallback=True)
+    with caplog.at_level("WARNING", logger="retrieval.gguf_embedding"):
+        both.load()
+        vector = both.embed_query("Wie viele starben?")
+        assert both.similarity("a", "b") == 0.5
+        assert both.embed_documents(["Der Rat stimmte zu."]).tolist() == [[0.0, 1.0]]
+    assert vector.tolist() == documents.embed_query("Wie viele starben?").tolist()
+    assert documents.asked[:3] == [("Wie viele starben?",), ("a", "b"), ("Der Rat stimmte zu.",)]
+    assert documents.loads == 1  # `load` (App.prepare) loads sentence-transformers instead
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1  # once, not at every question
+    assert "cannot load the embedder's GGUF" in warnings[0]
+    assert warnings[0].endswith("; embedding with sentence-transformers instead")
+
+
+def test_asked_for_llama_cpp_by_name_a_gguf_that_does_not_load_is_an_error(tmp_path):
+    both = ThroughLlamaCpp(RecordingEmbedder(), LlamaCppEmbedder(folder_with(tmp_path)))
+    with pytest.raises(ModelError, match=r"cannot load the embedder's GGUF .*delete it and run "
+                                         r"`articlebot models fetch`"):  # fmt: skip
+        both.embed_query("Wie viele starben?")
+
+
+@pytest.mark.parametrize(("extra", "fallback"), [({}, True), ({"embed_runtime": "llama.cpp"}, False)])
+def test_only_auto_falls_back(tmp_path, extra, fallback):
+    embedder = App(settings_for(tmp_path, folder_with(tmp_path), **extra)).embedder
+    assert (type(embedder), embedder.fallback) == (ThroughLlamaCpp, fallback)
 
 
 def settings_for(tmp_path, folder, **extra) -> Settings:
