@@ -233,7 +233,11 @@ async def test_start_up_logs_in_identifies_and_syncs_the_command_tree(server, bo
     assert identify["intents"] == discord.Intents.default().value | p.MESSAGE_CONTENT
     sent = [f.t for f in server.frames if f.direction == "send" and f.op == 0][:2]
     assert sent == ["READY", "GUILD_CREATE"]
-    await bot.wait_for_line("connected as articlebot", timeout=10)
+    # discord.py dispatches on_ready only after the guilds' GUILD_CREATE and a quiet
+    # spell (`guild_ready_timeout`); on a loaded 2-core machine that once came more than
+    # 10 s after the models were warmed up (a CI run of 2026-12-07, evening). What is
+    # tested is that it comes, not how soon.
+    await bot.wait_for_line("connected as articlebot", timeout=60)
 
     [sync] = server.requests_to("PUT", "/applications/{a}/guilds/{g}/commands")
     assert sync.params["guild_id"] == str(server.world.guild_id) and sync.status == 200
